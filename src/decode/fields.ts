@@ -1,0 +1,65 @@
+// Typed reads from parsed JSON with errors that name the field.
+import { DecodeError, describe } from './errors.js';
+
+export type Json = Record<string, unknown>;
+
+export function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function optString(o: Json, key: string, path: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new DecodeError(path + key, `expected a string, got ${describe(v)}`);
+  return v;
+}
+
+export function optNumber(o: Json, key: string, path: string): number | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new DecodeError(path + key, `expected a number, got ${describe(v)}`);
+  return v;
+}
+
+export function optBool(o: Json, key: string, path: string): boolean | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw new DecodeError(path + key, `expected true or false, got ${describe(v)}`);
+  return v;
+}
+
+export function optObject(o: Json, key: string, path: string): Json | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw new DecodeError(path + key, `expected an object, got ${describe(v)}`);
+  return v;
+}
+
+export function stringList(v: unknown, path: string): string[] {
+  if (!Array.isArray(v)) throw new DecodeError(path, `expected an array of strings, got ${describe(v)}`);
+  for (let i = 0; i < v.length; i++) {
+    if (typeof v[i] !== 'string') throw new DecodeError(`${path}[${i}]`, `expected a string, got ${describe(v[i])}`);
+  }
+  return v as string[];
+}
+
+/**
+ * The exact digits of a top-level integer field. JSON.parse rounds integers past
+ * 2^53 (Tracee's nanosecond timestamps), so the digits are read from the raw
+ * line, and trusted only when they are the number JSON.parse saw.
+ */
+export function exactIntegerText(raw: string, key: string, parsed: number): string {
+  const marker = `"${key}":`;
+  let at = raw.indexOf(marker);
+  while (at >= 0) {
+    let i = at + marker.length;
+    while (raw.charCodeAt(i) === 0x20) i++;
+    let j = i;
+    if (raw.charCodeAt(j) === 0x2d) j++;
+    while (j < raw.length && raw.charCodeAt(j) >= 0x30 && raw.charCodeAt(j) <= 0x39) j++;
+    const digits = raw.slice(i, j);
+    if (digits.length > 0 && Number(digits) === parsed && !/[.eE]/.test(raw.charAt(j))) return digits;
+    at = raw.indexOf(marker, at + 1);
+  }
+  return Number.isInteger(parsed) ? BigInt(parsed).toString() : String(Math.trunc(parsed));
+}

@@ -1,0 +1,122 @@
+// The one in-memory event model: Tracee's `tracee.v1beta1.Event`, with proto
+// field names. Every edge (recorded JSON of any era, protobuf) converts into it;
+// signatures read nothing else. Differences from the protobuf object form, all
+// chosen so the model is exact and easy to read:
+//  - UInt32Value wrappers are plain numbers;
+//  - 64-bit integers are decimal strings (JSON numbers lose precision past 2^53);
+//  - enums are names (sa_family "AF_INET"), except `id` and `severity`, numbers
+//    as Tracee's JSON prints them.
+
+export interface Timestamp {
+  seconds: number; // whole seconds since the Unix epoch (safe: < 2^53)
+  nanos: number; // 0 .. 999,999,999
+}
+
+export interface SockAddr {
+  sa_family: string; // "AF_UNIX" | "AF_INET" | "AF_INET6" | "SA_FAMILY_T_UNSPEC" | other
+  sun_path?: string;
+  sin_addr?: string;
+  sin_port?: number;
+  sin6_addr?: string;
+  sin6_port?: number;
+  sin6_flowinfo?: number;
+  sin6_scopeid?: number;
+}
+
+/** One argument. Exactly one of the value keys is set (none for a nil value). */
+export interface EventValue {
+  name: string;
+  int32?: number;
+  int64?: string;
+  u_int32?: number;
+  u_int64?: string;
+  str?: string;
+  bytes?: Uint8Array;
+  bool?: boolean;
+  str_array?: { value?: string[] };
+  int32_array?: { value?: number[] };
+  u_int64_array?: { value?: string[] };
+  sockaddr?: SockAddr | null;
+  credentials?: Record<string, unknown>;
+  timespec?: { value?: number };
+  struct?: Record<string, unknown>;
+  pointer?: string;
+  /** Payloads no signature reads (hooked_syscalls ... http_response, fields 15-29), kept opaque. */
+  opaque?: { field: string; bytes?: Uint8Array; json?: unknown };
+}
+
+export interface Process {
+  executable?: { path: string };
+  unique_id?: number;
+  host_pid?: number;
+  pid?: number;
+  real_user?: { id?: number };
+  thread?: Thread;
+  ancestors?: Process[];
+}
+
+export interface Thread {
+  start_time?: Timestamp;
+  name?: string;
+  unique_id?: number;
+  host_tid?: number;
+  tid?: number;
+  syscall?: string;
+  compat?: boolean;
+  user_stack_trace?: { addresses: { address: string; symbol: string }[] };
+}
+
+export interface Container {
+  id: string;
+  name?: string;
+  image?: { id?: string; repo_digests?: string[]; name?: string };
+  started: boolean;
+}
+
+export interface K8s {
+  pod?: { name?: string; uid?: string; labels?: Record<string, string> };
+  namespace?: { name?: string };
+}
+
+export interface Workload {
+  process?: Process;
+  container?: Container;
+  k8s?: K8s;
+}
+
+export interface Threat {
+  description: string;
+  mitre?: { tactic?: { name: string }; technique?: { id: string; name: string } };
+  severity: number; // Severity enum: INFO=0 LOW=1 MEDIUM=2 HIGH=3 CRITICAL=4
+  name: string;
+  properties?: Record<string, string>;
+}
+
+export interface DetectedFrom {
+  id: number;
+  name: string;
+  data?: EventValue[];
+  parent?: DetectedFrom;
+}
+
+export interface Event {
+  timestamp?: Timestamp;
+  id: number;
+  name: string;
+  policies?: { matched: string[] };
+  workload?: Workload;
+  data: EventValue[];
+  threat?: Threat;
+  detected_from?: DetectedFrom;
+  /**
+   * Edge bookkeeping, never read by signatures: the legacy `trace.Event` object
+   * this event was decoded from, so legacy-shaped outputs can echo the
+   * triggering event's context exactly as the user's Tracee printed it.
+   */
+  legacy?: Record<string, unknown>;
+}
+
+export type Origin = 'host' | 'container' | 'container-init';
+
+export const Severity = { INFO: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 } as const;
+export const SEVERITY_NAMES = ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];

@@ -1,0 +1,57 @@
+// The signature programming interface, after Tracee's Go `detect.Signature`:
+// metadata, selected events, init, onEvent, onSignal, close. A signature is pure:
+// it sees only model events, keeps small bounded state and emits outputs.
+import type { Event, EventValue, Origin } from './event.js';
+
+export interface SignatureMetadata {
+  id: string; // "TRC-1013"
+  version: string; // "0.1.0"
+  name: string; // human title, Tracee's SignatureMetadata.Name / threat.name
+  eventName: string; // the produced event, e.g. "k8s_api_connection"
+  description: string;
+  tags: string[];
+  severity: number; // Severity enum value
+  category: string; // e.g. "discovery"
+  mitre: { tactic: string; technique: { id: string; name: string } };
+  /** Extra properties shown with findings (Tracee's Properties map). */
+  properties: Record<string, string | number>;
+}
+
+/** Which events a signature wants: Tracee's SignatureEventSelector ("*" = any). */
+export interface EventSelector {
+  source: string; // always "tracee" for Tracee events
+  name: string; // event name or "*"
+  origin: Origin | '*';
+}
+
+/** What a signature says when it detects: the triggering event and the finding's data. */
+export interface SignatureOutput {
+  trigger: Event;
+  data: EventValue[];
+  /** Severity override for this finding (e.g. audit-mode allowed connections). */
+  severity?: number;
+}
+
+export interface SignatureContext {
+  emit(output: SignatureOutput): void;
+}
+
+/** Lifecycle signal: the named source has no more events. */
+export interface SourceComplete {
+  kind: 'source-complete';
+  source: string;
+}
+export type Signal = SourceComplete;
+
+export interface Signature {
+  readonly metadata: SignatureMetadata;
+  readonly selectedEvents: EventSelector[];
+  /** Enrichments the signature needs from Tracee (e.g. "environment"). */
+  readonly requires?: string[];
+  init(ctx: SignatureContext): void;
+  onEvent(event: Event): void;
+  onSignal(signal: Signal): void;
+  close(): void;
+  /** Counters worth showing a user (named, non-negative). */
+  counters?(): Record<string, number>;
+}
