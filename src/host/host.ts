@@ -3,13 +3,13 @@
 // It indexes selectors by (name, origin), hands each signature only what it
 // selected, turns outputs into detection events and counts what it saw.
 import type { Event } from '../model/event.js';
-import type { Signature, SignatureOutput } from '../model/signature.js';
+import type { Signature, SignatureMetadata, SignatureOutput } from '../model/signature.js';
 import { origin, stringArrayArg } from '../model/accessors.js';
 import { FIRST_DETECTOR_EVENT_ID } from '../model/event-ids.js';
 import { Counters } from './counters.js';
 import { buildFinding } from './finding.js';
 
-export type FindingHandler = (finding: Event) => void;
+export type FindingHandler = (finding: Event, metadata: SignatureMetadata) => void;
 
 interface Subscription {
   signature: Signature;
@@ -39,7 +39,7 @@ export class SignatureHost {
       signature.init({
         emit: (output: SignatureOutput) => {
           this.counters.findings++;
-          onFinding(buildFinding(signature.metadata, eventId, output));
+          onFinding(buildFinding(signature.metadata, eventId, output), signature.metadata);
         },
       });
     });

@@ -1,0 +1,23 @@
+# tracee-sig: `make run` installs, builds and replays the bundled recordings;
+# `make test` installs what the tests need and runs them.
+NPM_INSTALL_STAMP := node_modules/.install-stamp
+
+.PHONY: install build run test bench clean
+
+install: $(NPM_INSTALL_STAMP)
+
+$(NPM_INSTALL_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: install
+	npx tsc -p tsconfig.json
+
+run: build
+	bin/tracee-sig replay fixtures/*.json
+
+test: build
+	npx mocha
+
+clean:
+	rm -rf dist node_modules

@@ -1,0 +1,53 @@
+// The one entry point: `tracee-sig <command> [options]`.
+import { listCommand } from './commands/list.js';
+import { replayCommand } from './commands/replay.js';
+import { EXIT, UsageError } from './commands/usage.js';
+
+interface Command {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  replay: { summary: 'replay recorded Tracee events (JSON lines, .gz, stdin) and print findings', run: replayCommand },
+  list: { summary: 'list the signatures and the events they select', run: listCommand },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'Usage: tracee-sig <command> [options]',
+    '',
+    "Runs Tracee's TRC-1013 (k8s_api_connection) beside Tracee: over recordings,",
+    'over gRPC, or attached to a live Tracee.',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'tracee-sig <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`tracee-sig: unknown command "${name}"\n\n${help()}`);
+    return EXIT.USAGE;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`tracee-sig ${name}: ${e.message}\nRun 'tracee-sig ${name} --help' for usage.\n`);
+      return EXIT.USAGE;
+    }
+    process.stderr.write(`tracee-sig ${name}: internal error: ${(e as Error).stack ?? e}\n`);
+    return EXIT.INTERNAL;
+  }
+}

@@ -1,0 +1,85 @@
+// `tracee-sig replay`: recorded Tracee events in, findings out.
+import * as fs from 'node:fs';
+import { builtinSignatures } from '../../signatures/index.js';
+import { OUTPUT_SHAPES } from '../encode/findings.js';
+import { SignatureHost } from '../host/host.js';
+import { summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js';
+import { FindingWriter } from '../sources/finding-writer.js';
+import { checkInputs, DEFAULT_MAX_LINE_BYTES, replay } from '../sources/replay.js';
+import { EXIT, oneOf, parseOptions, positiveInt, UsageError } from './usage.js';
+
+export const REPLAY_HELP = `Usage: tracee-sig replay [options] FILE...
+
+Replays recorded Tracee events through the signatures and prints findings as
+JSON lines on stdout. FILE is a recording made by \`tracee --output json\`, in
+either shape (Tracee main, or legacy trace.Event of Tracee <= v0.24.1; mixed
+shapes are fine), plain or gzip-compressed; "-" reads stdin.
+
+Options:
+  -o, --output SHAPE      auto (default): each finding in the shape of its
+                          triggering event's format; json: Tracee main
+                          detection event; legacy: Tracee v0.24 detection
+                          event; rules: tracee-rules rawjson finding
+      --output-file FILE  write findings to FILE instead of stdout
+      --max-line-bytes N  longest line read (default ${DEFAULT_MAX_LINE_BYTES}); longer lines
+                          are skipped and reported
+  -q, --quiet             no summary on stderr
+  -h, --help              this help
+
+A summary goes to stderr at the end: lines, events by name, dispatched,
+findings and malformed lines (the first ones as file:line: reason). Malformed
+lines are skipped and the replay goes on.
+
+TRC-1013 needs sched_process_exec events with their environment: ${ENV_CAPTURE_HELP}.
+
+Exit status: 0 replayed (even with malformed lines), 2 bad option or an input
+that cannot be read.
+`;
+
+export async function replayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(args, {
+    output: { type: 'string', short: 'o' },
+    'output-file': { type: 'string' },
+    'max-line-bytes': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(REPLAY_HELP);
+    return EXIT.OK;
+  }
+  const shape = oneOf(values.output, OUTPUT_SHAPES, '--output', 'auto');
+  const maxLineBytes = positiveInt(values['max-line-bytes'], '--max-line-bytes', DEFAULT_MAX_LINE_BYTES);
+  if (positionals.length === 0) throw new UsageError('no recording given (use - for stdin)');
+  const unreadable = checkInputs(positionals);
+  if (unreadable) {
+    process.stderr.write(`tracee-sig replay: ${unreadable}\n`);
+    return EXIT.USAGE;
+  }
+
+  let out: NodeJS.WritableStream & fs.WriteStream | NodeJS.WriteStream = process.stdout;
+  if (values['output-file']) {
+    try {
+      out = fs.createWriteStream(values['output-file'], { flags: 'w' });
+      await new Promise<void>((resolve, reject) => (out as fs.WriteStream).once('open', () => resolve()).once('error', reject));
+    } catch (e) {
+      process.stderr.write(`tracee-sig replay: cannot write --output-file ${values['output-file']}: ${(e as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+  }
+  const writer = new FindingWriter(out, shape);
+  const host = new SignatureHost(builtinSignatures(), (finding, meta) => writer.write(finding, meta));
+  const result = await replay(positionals, host, { maxLineBytes, afterChunk: () => writer.ready() });
+  host.sourceComplete();
+  host.close();
+  await writer.flush();
+  if (out !== process.stdout) await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
+
+  if (!values.quiet) {
+    const lines = summaryLines({ counters: host.counters, signatureCounters: host.signatureCounters(), inputs: positionals.length, readErrors: result.readErrors });
+    process.stderr.write(lines.map((l) => `tracee-sig replay: ${l}`).join('\n') + '\n');
+  } else {
+    for (const e of result.readErrors) process.stderr.write(`tracee-sig replay: read error: ${e}\n`);
+  }
+  return result.readErrors.length > 0 ? EXIT.USAGE : EXIT.OK;
+}

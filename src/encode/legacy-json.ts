@@ -1,0 +1,171 @@
+// Findings in the legacy shapes released Tracee printed:
+//  - `legacy`: the detection `trace.Event` unified `tracee` v0.24 printed;
+//  - `rules`:  the tracee-rules rawjson finding {Data, Context, SigMetadata}.
+// The context is the triggering event as the user's Tracee printed it when it
+// came from a legacy recording, else rebuilt from the model in v0.24 shape.
+import type { Event, EventValue, SockAddr } from '../model/event.js';
+import type { SignatureMetadata } from '../model/signature.js';
+import { FIRST_DETECTOR_EVENT_ID, FIRST_SIGNATURE_EVENT_ID, internalEventId } from '../model/event-ids.js';
+import { toNanosText } from '../model/time.js';
+import { RawNumber, writeJson } from './raw-json.js';
+
+type Obj = Record<string, unknown>;
+
+/** The legacy `trace.Event` context of an event (its own, or rebuilt), exact timestamps. */
+export function legacyContext(event: Event): Obj {
+  const ts = new RawNumber(event.timestamp ? toNanosText(event.timestamp) : '0');
+  const start = event.workload?.process?.thread?.start_time;
+  if (event.legacy) {
+    const copy: Obj = { ...event.legacy };
+    copy.timestamp = ts;
+    if (start && 'threadStartTime' in copy) copy.threadStartTime = new RawNumber(toNanosText(start));
+    return copy;
+  }
+  const p = event.workload?.process;
+  const t = p?.thread;
+  const parent = p?.ancestors?.[0];
+  const c = event.workload?.container;
+  const k = event.workload?.k8s;
+  const args = event.data.map(legacyArg);
+  return {
+    timestamp: ts,
+    threadStartTime: new RawNumber(start ? toNanosText(start) : '0'),
+    processorId: 0,
+    processId: p?.pid ?? 0,
+    cgroupId: 0,
+    threadId: t?.tid ?? 0,
+    parentProcessId: parent?.pid ?? 0,
+    hostProcessId: p?.host_pid ?? 0,
+    hostThreadId: t?.host_tid ?? 0,
+    hostParentProcessId: parent?.host_pid ?? 0,
+    userId: p?.real_user?.id ?? 0,
+    mountNamespace: 0,
+    pidNamespace: 0,
+    processName: t?.name ?? '',
+    executable: { path: p?.executable?.path ?? '' },
+    hostName: k?.pod?.name ?? '',
+    containerId: c?.id ?? '',
+    container: c?.id
+      ? { id: c.id, name: c.name || undefined, image: c.image?.name || undefined, imageDigest: c.image?.repo_digests?.[0] || undefined }
+      : {},
+    kubernetes: k?.pod?.name ? { podName: k.pod.name, podNamespace: k.namespace?.name || undefined, podUID: k.pod.uid || undefined } : {},
+    eventId: String(internalEventId(event.name, event.id)),
+    eventName: event.name,
+    matchedPolicies: event.policies?.matched.length ? event.policies.matched : undefined,
+    argsNum: args.length,
+    returnValue: 0,
+    syscall: t?.syscall ?? '',
+    stackAddresses: null,
+    contextFlags: { containerStarted: c?.started ?? false, isCompat: t?.compat ?? false },
+    threadEntityId: t?.unique_id ?? 0,
+    processEntityId: p?.unique_id ?? 0,
+    parentEntityId: parent?.unique_id ?? 0,
+    args,
+  };
+}
+
+/** A model value as a v0.24 legacy arg ({name, type, value}; sockaddr values as strings). */
+function legacyArg(v: EventValue): Obj {
+  const name = v.name;
+  if (v.int32 !== undefined) return { name, type: 'int32', value: v.int32 };
+  if (v.int64 !== undefined) return { name, type: 'int64', value: new RawNumber(v.int64) };
+  if (v.u_int32 !== undefined) return { name, type: 'uint32', value: v.u_int32 };
+  if (v.u_int64 !== undefined) return { name, type: 'uint64', value: new RawNumber(v.u_int64) };
+  if (v.pointer !== undefined) return { name, type: 'trace.Pointer', value: new RawNumber(v.pointer) };
+  if (v.str !== undefined) return { name, type: 'string', value: v.str };
+  if (v.bytes !== undefined) return { name, type: '[]byte', value: v.bytes };
+  if (v.bool !== undefined) return { name, type: 'bool', value: v.bool };
+  if (v.str_array !== undefined) return { name, type: '[]string', value: v.str_array.value ?? [] };
+  if (v.sockaddr) return { name, type: 'SockAddr', value: legacySockaddr(v.sockaddr) };
+  if (v.timespec !== undefined) return { name, type: 'float64', value: v.timespec.value ?? 0 };
+  if (v.struct !== undefined) return { name, type: 'unknown', value: v.struct };
+  return { name, type: 'unknown', value: null };
+}
+
+/** Legacy sockaddr: every key of the family present, values as strings, keys sorted. */
+function legacySockaddr(s: SockAddr): Obj {
+  if (s.sa_family === 'AF_INET') return { sa_family: 'AF_INET', sin_addr: s.sin_addr ?? '', sin_port: String(s.sin_port ?? 0) };
+  if (s.sa_family === 'AF_INET6') {
+    return {
+      sa_family: 'AF_INET6',
+      sin6_addr: s.sin6_addr ?? '',
+      sin6_flowinfo: String(s.sin6_flowinfo ?? 0),
+      sin6_port: String(s.sin6_port ?? 0),
+      sin6_scopeid: String(s.sin6_scopeid ?? 0),
+    };
+  }
+  if (s.sa_family === 'AF_UNIX') return { sa_family: 'AF_UNIX', sun_path: s.sun_path ?? '' };
+  return { sa_family: s.sa_family === 'SA_FAMILY_T_UNSPEC' ? 'AF_UNSPEC' : s.sa_family };
+}
+
+/** Finding data as a Go map would hold it: name -> plain value. */
+export function findingData(finding: Event): Obj {
+  const out: Obj = {};
+  for (const v of finding.data) out[v.name] = v.str ?? v.u_int32 ?? v.int32 ?? v.bool ?? v.int64 ?? v.u_int64 ?? v.str_array?.value ?? null;
+  return out;
+}
+
+function goType(v: EventValue): string {
+  if (v.str !== undefined) return 'const char *';
+  if (v.int32 !== undefined) return 'int';
+  if (v.u_int32 !== undefined) return 'unsigned int';
+  if (v.bool !== undefined) return 'bool';
+  if (v.int64 !== undefined) return 'long';
+  if (v.str_array !== undefined) return 'const char**';
+  return 'unknown';
+}
+
+function sortedKeys(o: Obj): Obj {
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+}
+
+/** Go's json.Marshal of the signature's Properties in a finding's metadata (sorted keys). */
+function legacyProperties(meta: SignatureMetadata): Obj {
+  return sortedKeys({
+    ...meta.properties,
+    Category: meta.category,
+    Severity: meta.severity,
+    Technique: meta.mitre.technique.name,
+    external_id: meta.mitre.technique.id,
+    id: null,
+    signatureID: meta.id,
+    signatureName: meta.name,
+  });
+}
+
+/** The detection event unified `tracee` v0.24 printed for a signature finding. */
+export function legacyFinding(finding: Event, meta: SignatureMetadata): string {
+  const trigger = legacyContext({ ...finding, name: finding.detected_from?.name ?? '', data: finding.detected_from?.data ?? [] });
+  const args: Obj[] = finding.data.map((v) => ({ name: v.name, type: goType(v), value: findingData({ ...finding, data: [v] })[v.name] }));
+  args.push({
+    name: 'detectedFrom',
+    type: 'unknown',
+    value: { args: trigger.args, id: Number(trigger.eventId), name: trigger.eventName, returnValue: trigger.returnValue ?? 0 },
+  });
+  const out: Obj = { ...trigger };
+  out.eventId = String(FIRST_SIGNATURE_EVENT_ID + (finding.id - FIRST_DETECTOR_EVENT_ID));
+  out.eventName = meta.eventName;
+  out.argsNum = args.length;
+  out.returnValue = 0;
+  out.args = args;
+  out.metadata = { Version: meta.version, Description: meta.description, Tags: meta.tags, Properties: legacyProperties(meta) };
+  return writeJson(out);
+}
+
+/** tracee-rules' rawjson template: {"Data":…,"Context":…,"SigMetadata":…}. */
+export function rulesFinding(finding: Event, meta: SignatureMetadata): string {
+  const context = legacyContext({ ...finding, name: finding.detected_from?.name ?? '', data: finding.detected_from?.data ?? [] });
+  return writeJson({
+    Data: sortedKeys(findingData(finding)),
+    Context: context,
+    SigMetadata: {
+      ID: meta.id,
+      Version: meta.version,
+      Name: meta.name,
+      EventName: meta.eventName,
+      Description: meta.description,
+      Tags: meta.tags,
+      Properties: sortedKeys({ ...meta.properties, Severity: meta.severity, Category: meta.category, Technique: meta.mitre.technique.name, external_id: meta.mitre.technique.id }),
+    },
+  });
+}

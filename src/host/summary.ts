@@ -1,0 +1,55 @@
+// The end-of-run report a person reads on stderr: what came in, what was
+// dispatched and found, what could not be read, and what Tracee should change.
+import type { Counters } from './counters.js';
+
+export interface SummaryInput {
+  counters: Counters;
+  signatureCounters: Record<string, Record<string, number>>;
+  inputs?: number;
+  readErrors?: string[];
+}
+
+export function summaryLines(s: SummaryInput): string[] {
+  const c = s.counters;
+  const lines: string[] = [];
+  const names = [...c.eventsByName.entries()].sort((a, b) => b[1] - a[1]);
+  const shown = names.slice(0, 12).map(([n, k]) => `${n} ${k}`);
+  if (names.length > 12) shown.push(`${names.length - 12} more names`);
+  lines.push(`summary: ${s.inputs !== undefined ? `${s.inputs} input(s), ` : ''}${c.lines} lines, ${c.events} events, ${c.dispatched} dispatched, ${c.findings} findings, ${c.malformed} malformed`);
+  if (shown.length) lines.push(`  events by name: ${shown.join(', ')}`);
+  for (const m of c.malformedSamples) lines.push(`  malformed: ${m.where}: ${m.reason}`);
+  if (c.malformed > c.malformedSamples.length) lines.push(`  malformed: ${c.malformed - c.malformedSamples.length} more not shown`);
+  for (const e of s.readErrors ?? []) lines.push(`  read error: ${e}`);
+  for (const [sig, counts] of Object.entries(s.signatureCounters)) {
+    lines.push(`  ${sig}: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  lines.push(...warnings(s));
+  return lines;
+}
+
+export const ENV_CAPTURE_HELP =
+  'turn on environment capture in Tracee: `--output option:exec-env` (Tracee v0.9 to v0.24.x), ' +
+  '`--enrichment environment` (Tracee main from 2026-01-14; `--enrichment exec-env` on 2026-01-11..13 builds)';
+
+export function warnings(s: SummaryInput): string[] {
+  const c = s.counters;
+  const out: string[] = [];
+  if (c.execs > 0 && c.execsWithEnv === 0) {
+    out.push(
+      `warning: none of the ${c.execs} sched_process_exec events carries an environment, so environment capture ` +
+        `was off in Tracee and TRC-1013 cannot learn the API server address; ${ENV_CAPTURE_HELP}`,
+    );
+  }
+  const connects = c.eventsByName.get('security_socket_connect') ?? 0;
+  if (connects > 0 && c.execs === 0 && (c.eventsByName.get('sched_process_exec') ?? 0) === 0) {
+    out.push('warning: security_socket_connect events but no sched_process_exec: TRC-1013 learns addresses from sched_process_exec; add it to the Tracee policy');
+  }
+  const k8s = s.signatureCounters['k8s_api_connection'];
+  if (k8s?.envTruncatedWithoutAddress) {
+    out.push(
+      `warning: ${k8s.envTruncatedWithoutAddress} container exec(s) had their environment cut at Tracee's 8 KiB limit ` +
+        'with no KUBERNETES_SERVICE_HOST left in it; those containers may be unarmed (configure cluster-wide API server addresses to cover them)',
+    );
+  }
+  return out;
+}
