@@ -1,0 +1,27 @@
+// Loads our .proto files (proto/, wire-compatible with Tracee's tracee.v1beta1)
+// with protobufjs, keeping proto field names (snake_case) as Tracee's JSON does.
+import * as path from 'node:path';
+import * as protobuf from 'protobufjs';
+
+/** The proto/ folder of this package (dist/src/proto.js -> ../../proto). */
+export const PROTO_DIR = path.resolve(__dirname, '..', '..', 'proto');
+
+let root: protobuf.Root | undefined;
+
+export function protoRoot(): protobuf.Root {
+  if (root) return root;
+  const r = new protobuf.Root();
+  r.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : path.join(PROTO_DIR, target));
+  r.loadSync(['tracee/v1beta1/event.proto'], { keepCase: true });
+  r.resolveAll();
+  root = r;
+  return r;
+}
+
+export function protoType(name: string): protobuf.Type {
+  return protoRoot().lookupType(name);
+}
+
+export function protoEnum(name: string): protobuf.Enum {
+  return protoRoot().lookupEnum(name);
+}
