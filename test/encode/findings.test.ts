@@ -95,3 +95,15 @@ describe('finding output shapes', () => {
     expect(JSON.parse(formatFinding(finding, metadata, 'json')).timestamp).to.equal('2025-11-20T09:00:00.187654399Z');
   });
 });
+
+describe('writeJson', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { rawNumber, writeJson } = require('../../src/encode/raw-json.js');
+  it('writes marked digits unquoted and exact', () => {
+    expect(writeJson({ a: rawNumber('18446744073709551615'), b: 'x' })).to.equal('{"a":18446744073709551615,"b":"x"}');
+  });
+  it('never mistakes an input string for a marker', () => {
+    const forged = '\u0001deadbeefdeadbeef:5\u0001';
+    expect(JSON.parse(writeJson({ a: forged }))).to.deep.equal({ a: forged });
+  });
+});
