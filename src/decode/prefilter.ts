@@ -1,5 +1,6 @@
 // Decides from a line's raw bytes whether it can hold a selected event, so that
-// only those lines are parsed (the replay hot path: parsing is the cost).
+// only those lines are parsed (the replay hot path: parsing is the cost), and
+// counts the skipped ones by name without making a string per line.
 //
 // Fast path, for lines laid out as Tracee writes them ({"timestamp":… first):
 // the event name is read at its known place — in the current shape right after
@@ -19,9 +20,18 @@ const LEGACY_NAME = Buffer.from('"eventName":"');
 const CURRENT_NAME = Buffer.from('"name":"');
 const MAX_NAME = 128;
 
+/** One event name seen in raw bytes: whether it is selected, and how many were skipped. */
+interface NameCell {
+  bytes: Buffer;
+  name: string;
+  selected: boolean;
+  skipped: number;
+}
+
 export class Prefilter {
   private readonly selected: Set<string> | undefined;
   private readonly tokens: Buffer[];
+  private readonly cells = new Map<number, NameCell[]>();
 
   /** `names` undefined = every event is selected. */
   constructor(names: Set<string> | undefined) {
@@ -30,57 +40,86 @@ export class Prefilter {
   }
 
   /**
-   * The name of an event no signature selected, read from the raw bytes; undefined
-   * when the line must be parsed (it may hold a selected event, or be malformed).
+   * True when buf[start, end) can be skipped undecoded: it holds an event no
+   * signature selected (then it is counted by name here). False: parse it — it
+   * may hold a selected event, or be malformed.
    */
-  skippable(line: Buffer): string | undefined {
-    if (!this.selected) return undefined;
-    if (!endsLikeObject(line)) return undefined;
-    const name = traceeLayoutName(line);
-    if (name === undefined) return this.carefulPath(line);
-    return this.selected.has(name) ? undefined : name;
+  skip(buf: Buffer, start: number, end: number): boolean {
+    if (!this.selected || !endsLikeObject(buf, start, end)) return false;
+    let cell = this.traceeLayoutName(buf, start, end);
+    if (cell === null) return false;
+    if (cell === undefined) {
+      if (this.mayHoldSelected(buf, start, end)) return false;
+      const from = anyNameStart(buf, start, end);
+      cell = from < 0 ? null : this.cellAt(buf, from, end);
+      if (!cell) return false;
+    }
+    if (cell.selected) return false;
+    cell.skipped++;
+    return true;
   }
 
-  private carefulPath(line: Buffer): string | undefined {
-    for (const t of this.tokens) if (line.indexOf(t) >= 0) return undefined;
-    if (line.indexOf(BACKSLASH_U) >= 0 || !startsLikeObject(line)) return undefined;
-    return eventName(line);
+  /** Skipped events by name, to add to the counters. */
+  skippedByName(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const list of this.cells.values()) for (const c of list) if (c.skipped > 0) out.set(c.name, c.skipped);
+    return out;
+  }
+
+  /** Cell of the name where Tracee's writers put it; undefined when laid out otherwise, null when unreadable. */
+  private traceeLayoutName(buf: Buffer, start: number, end: number): NameCell | null | undefined {
+    if (!startsWith(buf, TIMESTAMP_KEY, start, end)) return undefined;
+    let at = start + TIMESTAMP_KEY.length;
+    if (buf[at] === QUOTE) {
+      // current shape: "timestamp":"…","id":N,"name":"…"
+      at = buf.indexOf(QUOTE, at + 1);
+      if (at < 0 || at >= end || !startsWith(buf, ID_KEY, at + 1, end)) return undefined;
+      at += 1 + ID_KEY.length;
+      if (buf[at] === QUOTE) at = buf.indexOf(QUOTE, at + 1) + 1; // protojson: enum name
+      else while (at < end && buf[at] >= 0x30 && buf[at] <= 0x39) at++;
+      if (at <= 0 || !startsWith(buf, NAME_KEY, at, end)) return undefined;
+      return this.cellAt(buf, at + NAME_KEY.length, end);
+    }
+    const key = buf.indexOf(LEGACY_NAME, at);
+    if (key < 0 || key >= end) return undefined;
+    return this.cellAt(buf, key + LEGACY_NAME.length, end);
+  }
+
+  private mayHoldSelected(buf: Buffer, start: number, end: number): boolean {
+    const line = buf.subarray(start, end);
+    for (const t of this.tokens) if (line.indexOf(t) >= 0) return true;
+    return line.indexOf(BACKSLASH_U) >= 0 || !startsLikeObject(line);
+  }
+
+  /** The name cell for the string starting at `from`; null when it is not a plain name. */
+  private cellAt(buf: Buffer, from: number, end: number): NameCell | null {
+    let hash = 0x811c9dc5;
+    let i = from;
+    for (; i < end && i - from <= MAX_NAME; i++) {
+      const c = buf[i];
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) return null;
+      hash = Math.imul(hash ^ c, 0x01000193);
+    }
+    if (i >= end || buf[i] !== QUOTE) return null;
+    const length = i - from;
+    let list = this.cells.get(hash);
+    if (list) {
+      for (const cell of list) if (cell.bytes.length === length && cell.bytes.equals(buf.subarray(from, i))) return cell;
+    } else {
+      this.cells.set(hash, (list = []));
+    }
+    const name = buf.toString('latin1', from, i);
+    const cell: NameCell = { bytes: Buffer.from(buf.subarray(from, i)), name, selected: this.selected?.has(name) ?? true, skipped: 0 };
+    list.push(cell);
+    return cell;
   }
 }
 
-function startsWith(line: Buffer, prefix: Buffer, at: number): boolean {
-  if (line.length < at + prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (line[at + i] !== prefix[i]) return false;
+function startsWith(buf: Buffer, prefix: Buffer, at: number, end: number): boolean {
+  if (end < at + prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
   return true;
-}
-
-/** The name where Tracee's writers put it; undefined when the line is laid out otherwise. */
-function traceeLayoutName(line: Buffer): string | undefined {
-  if (!startsWith(line, TIMESTAMP_KEY, 0)) return undefined;
-  let at = TIMESTAMP_KEY.length;
-  let from: number;
-  if (line[at] === QUOTE) {
-    // current shape: "timestamp":"…","id":N,"name":"…"
-    at = line.indexOf(QUOTE, at + 1);
-    if (at < 0 || !startsWith(line, ID_KEY, at + 1)) return undefined;
-    at += 1 + ID_KEY.length;
-    if (line[at] === QUOTE) at = line.indexOf(QUOTE, at + 1) + 1; // protojson: enum name
-    else while (line[at] >= 0x30 && line[at] <= 0x39) at++;
-    if (at <= 0 || !startsWith(line, NAME_KEY, at)) return undefined;
-    from = at + NAME_KEY.length;
-  } else {
-    const key = line.indexOf(LEGACY_NAME, at);
-    if (key < 0) return undefined;
-    from = key + LEGACY_NAME.length;
-  }
-  return nameAt(line, from);
-}
-
-function nameAt(line: Buffer, from: number): string | undefined {
-  const end = line.indexOf(QUOTE, from);
-  if (end < 0 || end - from > MAX_NAME) return undefined;
-  for (let i = from; i < end; i++) if (line[i] === BACKSLASH) return undefined;
-  return line.toString('latin1', from, end);
 }
 
 function startsLikeObject(line: Buffer): boolean {
@@ -89,20 +128,17 @@ function startsLikeObject(line: Buffer): boolean {
   return line[i] === 0x7b;
 }
 
-function endsLikeObject(line: Buffer): boolean {
-  let j = line.length - 1;
-  while (j >= 0 && (line[j] === 0x20 || line[j] === 0x09 || line[j] === 0x0d)) j--;
-  return j > 0 && line[j] === 0x7d;
+function endsLikeObject(buf: Buffer, start: number, end: number): boolean {
+  let j = end - 1;
+  while (j >= start && (buf[j] === 0x20 || buf[j] === 0x09 || buf[j] === 0x0d)) j--;
+  return j > start && buf[j] === 0x7d;
 }
 
-/** The event name read from raw bytes wherever its key is, or undefined. */
-export function eventName(line: Buffer): string | undefined {
-  let at = line.indexOf(LEGACY_NAME);
-  let from = at + LEGACY_NAME.length;
-  if (at < 0) {
-    at = line.indexOf(CURRENT_NAME);
-    if (at < 0) return undefined;
-    from = at + CURRENT_NAME.length;
-  }
-  return nameAt(line, from);
+/** Where the event name's text starts wherever its key is, or -1. */
+function anyNameStart(buf: Buffer, start: number, end: number): number {
+  const line = buf.subarray(start, end);
+  const legacy = line.indexOf(LEGACY_NAME);
+  if (legacy >= 0) return start + legacy + LEGACY_NAME.length;
+  const current = line.indexOf(CURRENT_NAME);
+  return current >= 0 ? start + current + CURRENT_NAME.length : -1;
 }

@@ -3,8 +3,11 @@ import { Prefilter } from '../../src/decode/prefilter.js';
 import { REFERENCE_EXAMPLES } from '../support/cli.js';
 
 const [curExec, curConnect, , curRemove, , legExec, legConnect, legRemove] = REFERENCE_EXAMPLES;
-const selected = new Prefilter(new Set(['sched_process_exec', 'security_socket_connect']));
-const skip = (line: string) => selected.skippable(Buffer.from(line));
+const skip = (line: string): string | undefined => {
+  const p = new Prefilter(new Set(['sched_process_exec', 'security_socket_connect']));
+  const buf = Buffer.from(`xx${line}yy`); // the line sits inside a larger chunk
+  return p.skip(buf, 2, buf.length - 2) ? [...p.skippedByName().keys()][0] : undefined;
+};
 
 describe('Prefilter', () => {
   it('parses selected events of both shapes and skips the others with their name', () => {
@@ -31,6 +34,7 @@ describe('Prefilter', () => {
   });
 
   it('parses everything when a signature selects every event', () => {
-    expect(new Prefilter(undefined).skippable(Buffer.from(curRemove))).to.equal(undefined);
+    const b = Buffer.from(curRemove);
+    expect(new Prefilter(undefined).skip(b, 0, b.length)).to.equal(false);
   });
 });
