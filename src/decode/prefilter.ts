@@ -105,7 +105,7 @@ export class Prefilter {
     const length = i - from;
     let list = this.cells.get(hash);
     if (list) {
-      for (const cell of list) if (cell.bytes.length === length && cell.bytes.equals(buf.subarray(from, i))) return cell;
+      for (const cell of list) if (sameBytes(cell.bytes, buf, from, length)) return cell;
     } else {
       this.cells.set(hash, (list = []));
     }
@@ -114,6 +114,12 @@ export class Prefilter {
     list.push(cell);
     return cell;
   }
+}
+
+function sameBytes(a: Buffer, buf: Buffer, from: number, length: number): boolean {
+  if (a.length !== length) return false;
+  for (let k = 0; k < length; k++) if (a[k] !== buf[from + k]) return false;
+  return true;
 }
 
 function startsWith(buf: Buffer, prefix: Buffer, at: number, end: number): boolean {
