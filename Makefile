@@ -18,6 +18,7 @@ run: build
 
 test: build
 	npx mocha
+	bin/tracee-sig test fixtures/cases
 
 clean:
 	rm -rf dist node_modules
