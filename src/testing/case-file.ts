@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { Event, Timestamp } from '../model/event.js';
 import { parseRfc3339, fromNanosText, toNanosText } from '../model/time.js';
 import { decodeJsonLine } from '../decode/json.js';
@@ -204,10 +204,17 @@ function expectedFinding(f: Record<string, unknown>): ExpectedFinding | string {
   return out;
 }
 
-/** Where a key path is written: its node's (or the nearest parent's) line and column. */
+/** Where a key path is written: its key (or list item), else the nearest parent's; line and column. */
 function positionOf(doc: Document, lines: LineCounter, segments: Segment[]): { line?: number; col?: number } {
+  const nodeAt = (n: number): unknown => (n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true));
   for (let n = segments.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
+    let node = nodeAt(n);
+    const last = segments[n - 1];
+    if (typeof last === 'string') {
+      const parent = nodeAt(n - 1);
+      const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === last) : undefined;
+      if (pair && isNode(pair.key)) node = pair.key;
+    }
     if (isNode(node) && node.range) {
       const pos = lines.linePos(node.range[0]);
       return { line: pos.line, col: pos.col };
