@@ -2,8 +2,9 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { CASES, KUBECTL_EVENTS, TempDir, tracee } from './helpers.js';
+import { CASES, KUBECTL_EVENTS, REPO, TempDir, tracee } from './helpers.js';
 
 const GOOD = `- name: kubectl reaches the API server\n  events:${KUBECTL_EVENTS}\n  expect:\n    findings: [{ip: 10.96.0.1, port: 443, comm: kubectl}]\n`;
 const WRONG = `- name: deliberately wrong port and comm\n  events:${KUBECTL_EVENTS}\n  expect:\n    findings: [{ip: 10.96.0.1, port: 6443, comm: curl}]\n`;
@@ -117,6 +118,18 @@ describe('bin/tracee-sig test', () => {
     const unwritable = tracee(['test', '--junit', path.join(tmp.dir, 'no', 'such', 'dir.xml'), path.join(CASES, 'basics.case.yaml')]);
     expect(unwritable.status).to.equal(2);
     expect(unwritable.stderr).to.match(/cannot write --junit .*dir\.xml/);
+  });
+
+  it("passes README's example case file (so the example stays true)", () => {
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Testing your detections in CI'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+    expect(example).to.contain('recording: recordings/quiet-pod.json.gz');
+    tmp.write('kubectl.case.yaml', example);
+    tmp.write('recordings/quiet-pod.json.gz', zlib.gzipSync('{"name":"openat","timestamp":"2026-03-02T10:16:02.401Z"}\n'));
+    const r = tracee(['test', tmp.dir]);
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+    expect(lastLine(r.stdout)).to.equal('2 passed, 0 failed');
   });
 
   it('prints the case file JSON Schema with --schema, and usage with --help', () => {
