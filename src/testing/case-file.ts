@@ -132,7 +132,7 @@ export function parseCases(text: string, file: string): TestCase[] {
       }
     }
 
-    let input: CaseInput | undefined;
+    let input: CaseInput;
     if (exactCase.events !== undefined) {
       const events: Event[] = [];
       (exactCase.events as unknown[]).forEach((item, j) => {
