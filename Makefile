@@ -20,6 +20,7 @@ run: build
 
 test: build
 	npx mocha
+	bin/tracee-sig test fixtures/cases
 
 clean:
 	rm -rf dist node_modules

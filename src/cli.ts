@@ -1,6 +1,7 @@
 // The one entry point: `tracee-sig <command> [options]`.
 import { listCommand } from './commands/list.js';
 import { replayCommand } from './commands/replay.js';
+import { testCommand } from './commands/test.js';
 import { EXIT, UsageError } from './commands/usage.js';
 
 interface Command {
@@ -10,6 +11,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   replay: { summary: 'replay recorded Tracee events (JSON lines, .gz, stdin) and print findings', run: replayCommand },
+  test: { summary: 'run signature test cases (YAML/JSON: events in, expected findings) for CI', run: testCommand },
   list: { summary: 'list the signatures and the events they select', run: listCommand },
 };
 
