@@ -1,4 +1,5 @@
 // The one entry point: `tracee-sig <command> [options]`.
+import { configCommand } from './commands/config.js';
 import { listCommand } from './commands/list.js';
 import { replayCommand } from './commands/replay.js';
 import { EXIT, UsageError } from './commands/usage.js';
@@ -11,6 +12,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   replay: { summary: 'replay recorded Tracee events (JSON lines, .gz, stdin) and print findings', run: replayCommand },
   list: { summary: 'list the signatures and the events they select', run: listCommand },
+  config: { summary: 'validate a configuration file, or print its JSON Schema', run: configCommand },
 };
 
 function help(): string {
