@@ -27,7 +27,7 @@ import { comm, containerId, stringArrayArg, sockaddrArg, arg } from '../src/mode
 import { addressKey } from '../src/model/address.js';
 import type { Signature, SignatureContext, SignatureMetadata, EventSelector } from '../src/model/signature.js';
 import { Allowlist, type AllowlistMode, type AllowRule } from '../src/model/allowlist.js';
-import { DedupWindow, type DedupSnapshot } from '../src/model/dedup.js';
+import { DedupWindow, Interner, type DedupSnapshot } from '../src/model/dedup.js';
 
 const VARIABLE = 'KUBERNETES_SERVICE_HOST';
 /** Tracee reads at most 8191 bytes of environment and pads the rest with "?" entries. */
@@ -108,15 +108,15 @@ export class ApiAddressBook {
 
   /** Remember an address for a container: 'new', 'known', or 'full' when its set was full. */
   learn(container: string, key: string): 'new' | 'known' | 'full' {
-    let list = this.touch(container);
+    const list = this.touch(container);
     if (!list) {
       if (this.containers.size >= this.maxContainers) {
         const oldest = this.containers.keys().next().value as string;
         this.containers.delete(oldest);
         this.evictedContainers++;
       }
-      list = [];
-      this.containers.set(container, list);
+      this.containers.set(container, [this.intern(key)]); // a literal: exactly sized (push would reserve 17 slots)
+      return 'new';
     }
     if (list.includes(key)) return 'known';
     if (list.length >= this.maxAddressesPerContainer) {
@@ -294,6 +294,7 @@ export class K8sApiConnection implements Signature {
   private readonly cluster: ClusterAddresses;
   private readonly allowlist?: Allowlist;
   private readonly dedup?: DedupWindow;
+  private readonly dedupKeys = new Interner();
   private readonly resolveHostnames: boolean;
   private readonly count = {
     execsSeen: 0,
@@ -403,7 +404,7 @@ export class K8sApiConnection implements Signature {
     let suppressed: number | undefined;
     if (this.dedup) {
       const at = event.timestamp ? event.timestamp.seconds + event.timestamp.nanos / 1e9 : undefined;
-      const decision = this.dedup.check(container, `${comm(event)}\0${key}\0${portNumber}`, at);
+      const decision = this.dedup.check(container, this.dedupKeys.intern(`${comm(event)}\0${key}\0${portNumber}`), at);
       if (!decision.pass) return;
       suppressed = decision.suppressed;
     }
