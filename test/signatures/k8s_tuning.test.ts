@@ -5,6 +5,7 @@ import { SignatureHost } from '../../src/host/host.js';
 import type { AllowRule } from '../../src/model/allowlist.js';
 import type { DataSources } from '../../src/model/signature.js';
 import { addressKey } from '../../src/model/address.js';
+import { DedupWindow, Interner } from '../../src/model/dedup.js';
 import { CONTAINER_A, CONTAINER_B, connect, containerRemove, exec, inet, inet6, K8S_ENV } from '../support/events.js';
 import { findingData, runTrc1013 } from '../support/run.js';
 import { at, containerN, placed, type Place } from '../support/workload.js';
@@ -217,6 +218,14 @@ describe('TRC-1013 tuning', () => {
       expect(findings).to.have.length(1);
     });
 
+    it('are learned cluster-wide like addresses, after 3 distinct containers', () => {
+      const dns = fakeDns({ [NAME]: ['10.0.0.5'] });
+      const shows = [1, 2, 3].map((i) => exec([`KUBERNETES_SERVICE_HOST=${NAME}`], { container: containerN(i) }));
+      const r = run([...shows, connect(inet('10.0.0.5'), { container: containerN(9) })], { resolveHostnames: true }, dns.sources);
+      expect(r.data.map((d) => d.container_id)).to.deep.equal([containerN(9)]);
+      expect(r.counters.matchedHostname).to.equal(1);
+    });
+
     it('are ignored (and counted) when resolution is off', () => {
       const dns = fakeDns({ [NAME]: ['10.0.0.5'] });
       const r = run([exec([`KUBERNETES_SERVICE_HOST=${NAME}`]), connect(inet('10.0.0.5'))], {}, dns.sources);
@@ -265,6 +274,31 @@ describe('TRC-1013 tuning', () => {
   });
 
   describe('bounded state', () => {
+    it('bounds dedup keys per container and containers, counting what eviction lost', () => {
+      const w = new DedupWindow(60, 2, 2);
+      expect(w.check('c1', 'a', 0).pass).to.equal(true);
+      expect(w.check('c1', 'a', 1).pass).to.equal(false); // one pending repeat on c1/a
+      w.check('c1', 'b', 2);
+      w.check('c1', 'c', 3); // c1 holds two keys: "a" and its pending repeat go
+      expect(w.evictions).to.equal(1);
+      expect(w.unreported).to.equal(1);
+      expect(w.check('c1', 'c', 4).pass).to.equal(false);
+      w.check('c2', 'a', 5);
+      w.check('c3', 'a', 6); // two containers at most: c1 goes, with c1/c's pending repeat
+      expect(w.evictions).to.equal(2);
+      expect(w.unreported).to.equal(2);
+      expect(w.pending()).to.equal(0);
+      expect(w.check('c1', 'c', 7).pass, 'forgotten: passes again').to.equal(true);
+    });
+
+    it('keeps at most its bound of distinct dedup keys, returning the same text', () => {
+      const i = new Interner(2);
+      expect(i.intern(`kubectl\u0000${'10.96.0.1'}\u0000443`)).to.equal('kubectl\u000010.96.0.1\u0000443');
+      i.intern('x');
+      i.intern('y'); // past the bound: returned, not kept
+      expect((i as unknown as { table: Map<string, string> }).table.size).to.equal(2);
+    });
+
     it('evicts the least recently active container and counts it', () => {
       const r = run(
         [exec(K8S_ENV, { container: containerN(1) }), exec(K8S_ENV, { container: containerN(2) }), exec(['PATH=/bin'], { container: containerN(1) }), exec(K8S_ENV, { container: containerN(3) }),
