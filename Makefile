@@ -2,7 +2,7 @@
 # `make test` installs what the tests need and runs them.
 NPM_INSTALL_STAMP := node_modules/.install-stamp
 
-.PHONY: install build run test bench clean
+.PHONY: install build run test bench bench-memory clean
 
 install: $(NPM_INSTALL_STAMP)
 
@@ -21,6 +21,12 @@ run: build
 test: build
 	npx mocha
 	bin/tracee-sig test fixtures/cases
+
+bench: bench-memory
+
+# TRC-1013 state for 100,000 armed containers must fit in 64 MiB of heap.
+bench-memory: build
+	node --expose-gc dist/bench/memory/containers.js
 
 clean:
 	rm -rf dist node_modules

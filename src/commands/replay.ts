@@ -1,6 +1,8 @@
 // `tracee-sig replay`: recorded Tracee events in, findings out.
 import * as fs from 'node:fs';
-import { builtinSignatures } from '../../signatures/index.js';
+import { ConfigError, defaultConfig, loadConfig, type Config } from '../config/load.js';
+import { openSignatures } from '../config/signatures.js';
+import { addressKey } from '../model/address.js';
 import { OUTPUT_SHAPES } from '../encode/findings.js';
 import { SignatureHost } from '../host/host.js';
 import { summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js';
@@ -23,6 +25,11 @@ Options:
       --output-file FILE  write findings to FILE instead of stdout
       --max-line-bytes N  longest line read (default ${DEFAULT_MAX_LINE_BYTES}); longer lines
                           are skipped and reported
+  -c, --config FILE       configuration (YAML or JSON): allowlist, cluster-wide
+                          API server addresses, dedup, limits, state file; see
+                          \`tracee-sig config schema\` and docs/config.example.yaml
+      --api-server ADDR   an API server address that applies to every container
+                          (repeatable; added to the config's apiServer.addresses)
   -q, --quiet             no summary on stderr
   -h, --help              this help
 
@@ -32,8 +39,8 @@ lines are skipped and the replay goes on.
 
 TRC-1013 needs sched_process_exec events with their environment: ${ENV_CAPTURE_HELP}.
 
-Exit status: 0 replayed (even with malformed lines), 2 bad option or an input
-that cannot be read.
+Exit status: 0 replayed (even with malformed lines), 2 bad option, bad
+configuration or an input that cannot be read.
 `;
 
 export async function replayCommand(args: string[]): Promise<number> {
@@ -41,6 +48,8 @@ export async function replayCommand(args: string[]): Promise<number> {
     output: { type: 'string', short: 'o' },
     'output-file': { type: 'string' },
     'max-line-bytes': { type: 'string' },
+    config: { type: 'string', short: 'c' },
+    'api-server': { type: 'string', multiple: true },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -51,6 +60,18 @@ export async function replayCommand(args: string[]): Promise<number> {
   const shape = oneOf(values.output, OUTPUT_SHAPES, '--output', 'auto');
   const maxLineBytes = positiveInt(values['max-line-bytes'], '--max-line-bytes', DEFAULT_MAX_LINE_BYTES);
   if (positionals.length === 0) throw new UsageError('no recording given (use - for stdin)');
+  const apiServers = values['api-server'] ?? [];
+  for (const a of apiServers) if (addressKey(a) === undefined) throw new UsageError(`--api-server must be an IPv4 or IPv6 address; got "${a}"`);
+  let config: Config;
+  try {
+    config = values.config !== undefined ? loadConfig(values.config) : defaultConfig();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(e.problems.map((p) => `tracee-sig replay: ${p}\n`).join(''));
+    return EXIT.USAGE;
+  }
+  const warn = (message: string) => process.stderr.write(`tracee-sig replay: warning: ${message}\n`);
+  for (const w of config.warnings) warn(w);
   const unreadable = checkInputs(positionals);
   if (unreadable) {
     process.stderr.write(`tracee-sig replay: ${unreadable}\n`);
@@ -68,15 +89,19 @@ export async function replayCommand(args: string[]): Promise<number> {
     }
   }
   const writer = new FindingWriter(out, shape);
-  const host = new SignatureHost(builtinSignatures(), (finding, meta) => writer.write(finding, meta));
+  const runtime = openSignatures(config, { warn, extraApiServers: apiServers });
+  const host = new SignatureHost(runtime.signatures, (finding, meta) => writer.write(finding, meta), undefined, runtime.dataSources);
+  runtime.start();
   const result = await replay(positionals, host, { maxLineBytes, afterChunk: () => writer.ready() });
   host.sourceComplete();
   host.close();
+  await runtime.stop();
   await writer.flush();
   if (out !== process.stdout) await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
 
   if (!values.quiet) {
-    const lines = summaryLines({ counters: host.counters, signatureCounters: host.signatureCounters(), inputs: positionals.length, readErrors: result.readErrors });
+    const signatureCounters = { ...host.signatureCounters(), ...runtime.counters() };
+    const lines = summaryLines({ counters: host.counters, signatureCounters, inputs: positionals.length, readErrors: result.readErrors });
     process.stderr.write(lines.map((l) => `tracee-sig replay: ${l}`).join('\n') + '\n');
   } else {
     for (const e of result.readErrors) process.stderr.write(`tracee-sig replay: read error: ${e}\n`);

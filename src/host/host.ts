@@ -3,7 +3,7 @@
 // It indexes selectors by (name, origin), hands each signature only what it
 // selected, turns outputs into detection events and counts what it saw.
 import type { Event } from '../model/event.js';
-import type { Signature, SignatureMetadata, SignatureOutput } from '../model/signature.js';
+import type { DataSources, Signature, SignatureMetadata, SignatureOutput } from '../model/signature.js';
 import { origin, stringArrayArg } from '../model/accessors.js';
 import { FIRST_DETECTOR_EVENT_ID } from '../model/event-ids.js';
 import { Counters } from './counters.js';
@@ -24,7 +24,7 @@ export class SignatureHost {
   private readonly checksEnvironment: boolean;
   private closed = false;
 
-  constructor(readonly signatures: Signature[], onFinding: FindingHandler, counters = new Counters()) {
+  constructor(readonly signatures: Signature[], onFinding: FindingHandler, counters = new Counters(), dataSources?: DataSources) {
     this.counters = counters;
     signatures.forEach((signature, index) => {
       const eventId = FIRST_DETECTOR_EVENT_ID + index;
@@ -41,6 +41,7 @@ export class SignatureHost {
           this.counters.findings++;
           onFinding(buildFinding(signature.metadata, eventId, output), signature.metadata);
         },
+        dataSources,
       });
     });
     this.checksEnvironment = signatures.some((s) => s.requires?.includes('environment'));

@@ -51,5 +51,20 @@ export function warnings(s: SummaryInput): string[] {
         'with no KUBERNETES_SERVICE_HOST left in it; those containers may be unarmed (configure cluster-wide API server addresses to cover them)',
     );
   }
+  if (k8s?.hostnameValues && !s.signatureCounters['hostname resolver']) {
+    out.push(
+      `warning: ${k8s.hostnameValues} KUBERNETES_SERVICE_HOST value(s) were host names, not addresses; those containers are unarmed ` +
+        '(set apiServer.resolveHostnames.enabled in the config, or list the API server addresses in apiServer.addresses)',
+    );
+  }
+  if (k8s?.hostnameAnswerPending) {
+    out.push(
+      `warning: ${k8s.hostnameAnswerPending} connect(s) were checked while a KUBERNETES_SERVICE_HOST host name had no DNS answer yet; ` +
+        'a connect to the API server among them was missed (see the hostname resolver counters)',
+    );
+  }
+  if (k8s?.allowlistExpiredMatches) {
+    out.push(`warning: ${k8s.allowlistExpiredMatches} connection(s) matched only expired allowlist rules and were reported; renew or remove those rules`);
+  }
   return out;
 }

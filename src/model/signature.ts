@@ -32,8 +32,24 @@ export interface SignatureOutput {
   severity?: number;
 }
 
+/**
+ * Hostname answers kept by the host (Tracee's "dns" data store, in spirit):
+ * a signature asks synchronously and never waits. Undefined means no answer
+ * yet; asking starts a lookup whose answer later calls will see.
+ */
+export interface HostnameSource {
+  /** Canonical address keys (see address.ts) the name resolves to; undefined while unknown. */
+  addresses(name: string): readonly string[] | undefined;
+}
+
+/** Read-only services a host may offer signatures; each is optional. */
+export interface DataSources {
+  hostnames?: HostnameSource;
+}
+
 export interface SignatureContext {
   emit(output: SignatureOutput): void;
+  dataSources?: DataSources;
 }
 
 /** Lifecycle signal: the named source has no more events. */
@@ -54,4 +70,8 @@ export interface Signature {
   close(): void;
   /** Counters worth showing a user (named, non-negative). */
   counters?(): Record<string, number>;
+  /** The signature's state as plain JSON data, for a state file; pure. */
+  snapshot?(): unknown;
+  /** Replace the state with a snapshot's; throws (changing nothing) when it is not one. */
+  restore?(snapshot: unknown): void;
 }

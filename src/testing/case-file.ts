@@ -15,7 +15,7 @@ import { parseRfc3339, fromNanosText, toNanosText } from '../model/time.js';
 import { decodeJsonLine } from '../decode/json.js';
 import { checkInputs } from '../sources/replay.js';
 import { CASE_FILE_SCHEMA, SEVERITY_NAMES } from './case-schema.js';
-import { ConfigError, signaturesFor } from './signatures-for.js';
+import { ConfigErrors, signaturesFor } from './signatures-for.js';
 
 /** Values an expected finding can hold, normalised: severity as a number, timestamp as nanosecond digits. */
 export type FindingValue = string | number | boolean;
@@ -127,8 +127,8 @@ export function parseCases(text: string, file: string): TestCase[] {
       try {
         signaturesFor(config);
       } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        at([...base, 'config', ...(e.path ? e.path.split('.') : [])], e.problem);
+        if (!(e instanceof ConfigErrors)) throw e;
+        for (const err of e.errors) at([...base, 'config', ...(err.path ? err.path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)) : [])], err.problem);
       }
     }
 

@@ -16,7 +16,7 @@ export { CaseFileError, formatProblem, loadCases, parseCases, findCaseFiles, run
 export type { TestCase, CaseResult };
 export type { CaseProblem, ExpectedFinding, CaseInput } from './case-file.js';
 export { CASE_FILE_SCHEMA } from './case-schema.js';
-export { signaturesFor, ConfigError } from './signatures-for.js';
+export { signaturesFor, ConfigError, ConfigErrors } from './signatures-for.js';
 export { junitXml } from './junit.js';
 
 /** A case that did not pass; its message is the report `tracee-sig test` prints. */

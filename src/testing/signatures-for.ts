@@ -1,8 +1,9 @@
-// The one place a test case's `config` becomes signatures. Today it takes the
-// options `builtinSignatures` already accepts; when the config module lands it
-// will route through it instead (same input: the `config` object of a case).
+// The one place a test case's `config` becomes signatures: the same
+// configuration schema and loader as `--config`, so a case's config is exactly
+// what a user would put in their config file.
 import type { Signature } from '../model/signature.js';
-import { builtinSignatures, type SignatureOptions } from '../../signatures/index.js';
+import { configFromData, ConfigError as ConfigFileError } from '../config/load.js';
+import { signaturesFromConfig } from '../config/signatures.js';
 
 /** A config key or value that cannot be used; `path` is dotted from the config's root. */
 export class ConfigError extends Error {
@@ -12,33 +13,30 @@ export class ConfigError extends Error {
   }
 }
 
-const K8S_OPTIONS = ['maxAddressesPerContainer', 'maxContainers'] as const;
-
-/** Signatures configured as `config` says; throws ConfigError naming the key and problem. */
-export function signaturesFor(config: Record<string, unknown> | undefined): Signature[] {
-  return builtinSignatures(signatureOptions(config ?? {}));
+/** Several problems at once, each with its key path. */
+export class ConfigErrors extends Error {
+  constructor(readonly errors: ConfigError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+    this.name = 'ConfigErrors';
+  }
 }
 
-function signatureOptions(config: Record<string, unknown>): SignatureOptions {
-  const options: SignatureOptions = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key !== 'k8s_api_connection') {
-      throw new ConfigError(key, 'unknown key; known: k8s_api_connection');
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new ConfigError(key, 'must be an object');
-    }
-    const k8s: Record<string, number> = {};
-    for (const [name, v] of Object.entries(value)) {
-      if (!(K8S_OPTIONS as readonly string[]).includes(name)) {
-        throw new ConfigError(`${key}.${name}`, `unknown key; known: ${K8S_OPTIONS.join(', ')}`);
-      }
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
-        throw new ConfigError(`${key}.${name}`, `must be a positive whole number, got ${JSON.stringify(v)}`);
-      }
-      k8s[name] = v;
-    }
-    options.k8s_api_connection = k8s;
+const SOURCE = 'config';
+
+/** "config: allowlist.rules[0].image: …" -> ConfigError('allowlist.rules.0.image', '…'). */
+function issue(problem: string): ConfigError {
+  const text = problem.startsWith(`${SOURCE}: `) ? problem.slice(SOURCE.length + 2) : problem;
+  const m = /^([A-Za-z_$][\w$]*(?:\.[\w$]+|\[\d+\])*): (.*)$/s.exec(text);
+  if (!m) return new ConfigError('', text);
+  return new ConfigError(m[1].replace(/\[(\d+)\]/g, '.$1'), m[2]);
+}
+
+/** Signatures configured as `config` says; throws ConfigErrors naming each key and problem. */
+export function signaturesFor(config: Record<string, unknown> | undefined): Signature[] {
+  try {
+    return signaturesFromConfig(configFromData(config ?? {}, SOURCE));
+  } catch (e) {
+    if (e instanceof ConfigFileError) throw new ConfigErrors(e.problems.map(issue));
+    throw e;
   }
-  return options;
 }

@@ -114,7 +114,7 @@ expect: {findings: []}
 
   it('checks config keys, recordings, timestamps and duplicate names', () => {
     const problems = problemsOf(`- name: a
-  config: {k8s_api_connection: {maxAdresses: 2}}
+  config: {limits: {maxAdresses: 2}}
   recording: missing.json
   expect: {findings: [{timestamp: yesterday}]}
 - name: a
@@ -123,11 +123,11 @@ expect: {findings: []}
   expect: {findings: []}
 `);
     expect(problems).to.deep.equal([
-      'bad.case.yaml:2:33: [0].config.k8s_api_connection.maxAdresses: unknown key; known: maxAddressesPerContainer, maxContainers',
+      'bad.case.yaml:2:21: [0].config.limits.maxAdresses: unknown key: expected one of maxContainers, maxAddressesPerContainer, maxLearnCandidates, maxLearnedAddresses',
       'bad.case.yaml:3:3: [0].recording: missing.json: cannot read: no such file',
       'bad.case.yaml:4:24: [0].expect.findings[0].timestamp: not an RFC 3339 time or a whole number of nanoseconds: "yesterday"',
       'bad.case.yaml:5:3: [1].name: duplicate name; the case at line 1 has it too',
-      'bad.case.yaml:6:12: [1].config.tracee: unknown key; known: k8s_api_connection',
+      'bad.case.yaml:6:12: [1].config.tracee: unknown key: expected one of apiServer, allowlist, dedup, limits, state',
     ]);
   });
 

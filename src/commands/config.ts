@@ -1,0 +1,49 @@
+// `tracee-sig config validate FILE` and `tracee-sig config schema`.
+import { CONFIG_SCHEMA } from '../config/schema.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { EXIT, parseOptions, UsageError } from './usage.js';
+
+export const CONFIG_HELP = `Usage: tracee-sig config validate FILE
+       tracee-sig config schema
+
+validate  checks a configuration file (YAML or JSON) against the schema and
+          prints every problem as FILE: key.path: bad value: expected ...;
+          exit 0 when valid, 2 when not. Warnings (e.g. allowlist rules that
+          have already expired) go to stderr and do not fail validation.
+schema    prints the configuration's JSON Schema (draft-07).
+
+An example with every key: docs/config.example.yaml.
+`;
+
+export async function configCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(args, { help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    process.stdout.write(CONFIG_HELP);
+    return EXIT.OK;
+  }
+  const [action, ...rest] = positionals;
+  if (action === 'schema') {
+    if (rest.length > 0) throw new UsageError(`config schema takes no arguments; got "${rest[0]}"`);
+    process.stdout.write(JSON.stringify(CONFIG_SCHEMA, null, 2) + '\n');
+    return EXIT.OK;
+  }
+  if (action === 'validate') {
+    if (rest.length !== 1) throw new UsageError('config validate takes exactly one FILE');
+    try {
+      const c = loadConfig(rest[0]);
+      for (const w of c.warnings) process.stderr.write(`tracee-sig config: warning: ${w}\n`);
+      process.stdout.write(
+        `${rest[0]}: valid: ${c.allowlist.rules.length} allowlist rule(s) (${c.allowlist.mode}), ` +
+          `${c.apiServer.addresses.length} cluster-wide address(es), learning after ${c.apiServer.learnAfterContainers || 'never'} container(s), ` +
+          `hostname resolution ${c.apiServer.resolveHostnames.enabled ? 'on' : 'off'}, dedup ${c.dedup.windowSeconds ? `${c.dedup.windowSeconds}s` : 'off'}, ` +
+          `state file ${c.state.file ?? 'none'}\n`,
+      );
+      return EXIT.OK;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      process.stderr.write(e.problems.map((p) => `${p}\n`).join(''));
+      return EXIT.USAGE;
+    }
+  }
+  throw new UsageError(action === undefined ? 'expected "validate FILE" or "schema"' : `unknown action "${action}"; expected "validate FILE" or "schema"`);
+}

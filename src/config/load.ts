@@ -1,0 +1,304 @@
+// Loads a configuration file (YAML or JSON), validates it against the schema
+// with ajv (every error at once), applies defaults and returns a typed Config.
+// Errors read `FILE: key.path: bad value: what was expected`, one per line.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseDocument } from 'yaml';
+import { addressKey } from '../model/address.js';
+import { expiryInstant, MATCH_KEYS, type AllowlistMode, type AllowRule } from '../model/allowlist.js';
+import { DEFAULTS } from '../../signatures/k8s_api_connection.js';
+import { CONFIG_SCHEMA } from './schema.js';
+
+export interface ResolverConfig {
+  enabled: boolean;
+  /** DNS servers, IP or IP:port; empty = the system's. */
+  servers: string[];
+  ttlSeconds: number;
+  timeoutMs: number;
+  maxNames: number;
+}
+
+export interface Config {
+  /** The file it came from, if any. */
+  source?: string;
+  apiServer: { addresses: string[]; learnAfterContainers: number; resolveHostnames: ResolverConfig };
+  allowlist: { mode: AllowlistMode; rules: AllowRule[] };
+  dedup: { windowSeconds: number };
+  limits: { maxContainers: number; maxAddressesPerContainer: number; maxLearnCandidates: number; maxLearnedAddresses: number };
+  state: { file?: string; intervalSeconds: number };
+  /** Things worth saying at start (e.g. rules already expired by the wall clock). */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+/** The configuration in force without a file. */
+export function defaultConfig(): Config {
+  return {
+    apiServer: {
+      addresses: [],
+      learnAfterContainers: DEFAULTS.learnAfterContainers,
+      resolveHostnames: { enabled: false, servers: [], ttlSeconds: 60, timeoutMs: 2000, maxNames: 1024 },
+    },
+    allowlist: { mode: 'suppress', rules: [] },
+    dedup: { windowSeconds: DEFAULTS.dedupWindowSeconds },
+    limits: {
+      maxContainers: DEFAULTS.maxContainers,
+      maxAddressesPerContainer: DEFAULTS.maxAddressesPerContainer,
+      maxLearnCandidates: DEFAULTS.maxLearnCandidates,
+      maxLearnedAddresses: DEFAULTS.maxLearnedAddresses,
+    },
+    state: { intervalSeconds: 5 },
+    warnings: [],
+  };
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function isCalendarDate(d: string): boolean {
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+}
+
+/** A DNS server as node's resolver takes it: IP, IPv4:port or [IPv6]:port. */
+function isHostPort(text: string): boolean {
+  if (addressKey(text) !== undefined && !text.startsWith('[')) return true;
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([0-9.]+):(\d{1,5})$/.exec(text);
+  return !!m && addressKey(m[1]) !== undefined && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+}
+
+const FORMATS: Record<string, { test: (s: string) => boolean; expected: string }> = {
+  'ip-address': { test: (s) => addressKey(s) !== undefined, expected: 'an IPv4 or IPv6 address (host names go in KUBERNETES_SERVICE_HOST resolution, not here)' },
+  'host-port': { test: isHostPort, expected: 'a DNS server as IP, IPv4:port or [IPv6]:port' },
+  'date-or-date-time': {
+    test: (s) => (DATE.test(s) ? isCalendarDate(s) : DATE_TIME.test(s) && isCalendarDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(s))),
+    expected: 'a date YYYY-MM-DD or an RFC 3339 date-time such as 2026-12-31T18:00:00Z',
+  },
+};
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function validate(data: unknown): ErrorObject[] {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate: f.test });
+    validator = ajv.compile(CONFIG_SCHEMA);
+  }
+  return validator(data) ? [] : [...(validator.errors ?? [])];
+}
+
+/** JSON pointer segments -> `a.b[0]["odd.key"]`. */
+function keyPath(segments: string[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (/^\d+$/.test(s)) out += `[${s}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) out += out === '' ? s : `.${s}`;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function pointerSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function valueAt(data: unknown, segments: string[]): unknown {
+  let v = data;
+  for (const s of segments) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[s];
+  }
+  return v;
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'missing';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  array: 'a list',
+  object: 'a mapping (key: value)',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  null: 'nothing',
+};
+
+function closest(word: string, candidates: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+    return d[a.length][b.length];
+  };
+  let best: string | undefined;
+  let bestD = 3;
+  for (const c of candidates) {
+    const dd = distance(word, c);
+    if (dd < bestD) [best, bestD] = [c, dd];
+  }
+  return best;
+}
+
+/** One ajv error as `key.path: bad value: expected ...`. */
+function describeError(e: ErrorObject, data: unknown): string {
+  const at = pointerSegments(e.instancePath);
+  const value = valueAt(data, at);
+  const schema = e.parentSchema as Record<string, unknown> | undefined;
+  const range = (what: string) => {
+    const min = schema?.minimum as number | undefined;
+    const max = schema?.maximum as number | undefined;
+    return min !== undefined && max !== undefined ? `${what} from ${min} to ${max}` : min !== undefined ? `${what} >= ${min}` : `${what} <= ${max}`;
+  };
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required': {
+      const key = String(p.missingProperty);
+      return `${keyPath([...at, key])}: missing: expected a value (required)`;
+    }
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty);
+      const known = Object.keys((schema?.properties as object) ?? {});
+      const hint = closest(key, known);
+      return `${keyPath([...at, key])}: unknown key: expected one of ${known.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+    }
+    case 'type': {
+      const types = Array.isArray(p.type) ? (p.type as string[]) : String(p.type).split(',');
+      const words = types.map((t) => (t === 'array' && types.includes('string') ? 'a list of strings' : TYPE_WORDS[t] ?? t));
+      return `${keyPath(at)}: ${show(value)}: expected ${words.join(' or ')}`;
+    }
+    case 'enum':
+      return `${keyPath(at)}: ${show(value)}: expected one of ${(p.allowedValues as unknown[]).join(', ')}`;
+    case 'minimum':
+    case 'maximum':
+      return `${keyPath(at)}: ${show(value)}: expected ${range(schema?.type === 'integer' ? 'a whole number' : 'a number')}`;
+    case 'minLength':
+      return `${keyPath(at)}: ${show(value)}: expected a non-empty string`;
+    case 'maxLength':
+      return `${keyPath(at)}: ${show(value)}: expected at most ${p.limit} characters`;
+    case 'minItems':
+      return `${keyPath(at)}: ${show(value)}: expected a non-empty list`;
+    case 'minProperties':
+      return `${keyPath(at)}: ${show(value)}: expected at least ${p.limit} entry`;
+    case 'format':
+      return `${keyPath(at)}: ${show(value)}: expected ${FORMATS[String(p.format)]?.expected ?? p.format}`;
+    default:
+      return `${keyPath(at)}: ${show(value)}: ${e.message ?? 'invalid'}`;
+  }
+}
+
+const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? (v as string[]) : [v as string]);
+
+/** Checks the schema cannot express; only on values the schema accepted. */
+function semanticProblems(data: Record<string, unknown>, configDir: string): string[] {
+  const problems: string[] = [];
+  const rules = (data.allowlist as Record<string, unknown> | undefined)?.rules;
+  if (Array.isArray(rules)) {
+    const seen = new Map<string, number>();
+    rules.forEach((r, i) => {
+      if (r === null || typeof r !== 'object' || Array.isArray(r)) return;
+      const rule = r as Record<string, unknown>;
+      if (!MATCH_KEYS.some((k) => rule[k] !== undefined)) {
+        problems.push(`allowlist.rules[${i}]: ${show(rule)}: expected at least one of ${MATCH_KEYS.join(', ')} (a rule without one would allow everything)`);
+      }
+      if (typeof rule.name === 'string') {
+        const first = seen.get(rule.name);
+        if (first !== undefined) problems.push(`allowlist.rules[${i}].name: ${show(rule.name)}: expected a name not already used by allowlist.rules[${first}]`);
+        else seen.set(rule.name, i);
+      }
+    });
+  }
+  const file = (data.state as Record<string, unknown> | undefined)?.file;
+  if (typeof file === 'string' && file !== '') {
+    const dir = path.dirname(path.resolve(configDir, file));
+    let ok = false;
+    try {
+      ok = fs.statSync(dir).isDirectory();
+    } catch {
+      ok = false;
+    }
+    if (!ok) problems.push(`state.file: ${show(file)}: expected a path in an existing directory (${dir} does not exist)`);
+  }
+  return problems;
+}
+
+/** A checked object -> Config with defaults (the data has passed validation). */
+function build(data: Record<string, unknown>, source: string | undefined, configDir: string, now: Date): Config {
+  const c = defaultConfig();
+  c.source = source;
+  const api = (data.apiServer ?? {}) as Record<string, unknown>;
+  if (api.addresses) c.apiServer.addresses = [...(api.addresses as string[])];
+  if (api.learnAfterContainers !== undefined) c.apiServer.learnAfterContainers = api.learnAfterContainers as number;
+  Object.assign(c.apiServer.resolveHostnames, api.resolveHostnames ?? {});
+  const allow = (data.allowlist ?? {}) as Record<string, unknown>;
+  if (allow.mode) c.allowlist.mode = allow.mode as AllowlistMode;
+  c.allowlist.rules = ((allow.rules ?? []) as Record<string, unknown>[]).map((r) => {
+    const rule: AllowRule = { name: r.name as string };
+    for (const k of ['namespace', 'podName', 'containerName', 'image', 'comm', 'executable'] as const) if (r[k] !== undefined) rule[k] = list(r[k]);
+    if (r.podLabels) rule.podLabels = { ...(r.podLabels as Record<string, string>) };
+    if (r.reason !== undefined) rule.reason = r.reason as string;
+    if (r.expires !== undefined) rule.expires = r.expires as string;
+    return rule;
+  });
+  Object.assign(c.dedup, data.dedup ?? {});
+  Object.assign(c.limits, data.limits ?? {});
+  const state = (data.state ?? {}) as Record<string, unknown>;
+  if (state.file) c.state.file = path.resolve(configDir, state.file as string);
+  if (state.intervalSeconds) c.state.intervalSeconds = state.intervalSeconds as number;
+  const where = source ?? 'config';
+  c.allowlist.rules.forEach((r, i) => {
+    if (r.expires !== undefined && expiryInstant(r.expires) * 1000 <= now.getTime()) {
+      c.warnings.push(
+        `${where}: allowlist.rules[${i}] "${r.name}" expired ${r.expires}: it no longer allows live events ` +
+          '(it still allows recorded events older than that; renew or remove it)',
+      );
+    }
+  });
+  return c;
+}
+
+/** Validate already-parsed data; throws ConfigError listing every problem. */
+export function configFromData(data: unknown, source?: string, now = new Date()): Config {
+  const where = source ?? 'config';
+  const configDir = source ? path.dirname(path.resolve(source)) : process.cwd();
+  if (data === null || data === undefined) data = {}; // an empty file is the default configuration
+  const problems = validate(data).map((e) => `${where}: ${describeError(e, data)}`);
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    problems.push(...semanticProblems(data as Record<string, unknown>, configDir).map((p) => `${where}: ${p}`));
+  }
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  return build(data as Record<string, unknown>, source, configDir, now);
+}
+
+/** Read, parse and validate a YAML or JSON configuration file. */
+export function loadConfig(file: string, now = new Date()): Config {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new ConfigError([`${file}: cannot read: ${why}`]);
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((err) => {
+        const first = err.message.split('\n')[0].replace(/:$/, '');
+        const m = / at line (\d+), column (\d+)$/.exec(first);
+        return m ? `${file}: line ${m[1]}, column ${m[2]}: cannot parse: ${first.slice(0, m.index)}` : `${file}: cannot parse: ${first}`;
+      }),
+    );
+  }
+  return configFromData(doc.toJS(), file, now);
+}

@@ -1,0 +1,77 @@
+// From a Config to running signatures: the one place every command (replay,
+// serve, attach) builds them, with the services they need around them — the
+// hostname resolver (a data source the host hands signatures) and the state
+// file (loaded at start, written periodically and at stop).
+import { builtinSignatures, type SignatureOptions } from '../../signatures/index.js';
+import type { DataSources, Signature } from '../model/signature.js';
+import { HostnameResolver } from '../host/hostname-resolver.js';
+import { StateFile } from '../host/state-file.js';
+import type { Config } from './load.js';
+
+/** The signature options a configuration means, plus extra cluster-wide addresses (e.g. --api-server). */
+export function signatureOptions(config: Config, extraApiServers: string[] = []): SignatureOptions {
+  return {
+    k8s_api_connection: {
+      maxContainers: config.limits.maxContainers,
+      maxAddressesPerContainer: config.limits.maxAddressesPerContainer,
+      maxLearnCandidates: config.limits.maxLearnCandidates,
+      maxLearnedAddresses: config.limits.maxLearnedAddresses,
+      clusterAddresses: [...config.apiServer.addresses, ...extraApiServers],
+      learnAfterContainers: config.apiServer.learnAfterContainers,
+      resolveHostnames: config.apiServer.resolveHostnames.enabled,
+      allowlist: { mode: config.allowlist.mode, rules: config.allowlist.rules },
+      dedupWindowSeconds: config.dedup.windowSeconds,
+    },
+  };
+}
+
+/** Just the signatures (no services): for hosts that need neither names nor a state file. */
+export function signaturesFromConfig(config: Config, extraApiServers: string[] = []): Signature[] {
+  return builtinSignatures(signatureOptions(config, extraApiServers));
+}
+
+export interface SignatureRuntime {
+  signatures: Signature[];
+  /** Pass to `new SignatureHost(signatures, onFinding, counters, dataSources)`. */
+  dataSources: DataSources;
+  /** Load the state file into the signatures and start writing it. Call once, before events. */
+  start(): void;
+  /** Write the state file one last time and stop the resolver. Call once, after the last event. */
+  stop(): Promise<void>;
+  /** Resolver and state file counters, for the summary (keyed like signature counters). */
+  counters(): Record<string, Record<string, number>>;
+}
+
+/**
+ * Signatures and their services from a configuration. Usage, in any command:
+ *   const rt = openSignatures(config, { warn });
+ *   const host = new SignatureHost(rt.signatures, onFinding, undefined, rt.dataSources);
+ *   rt.start(); ... events ...; host.close(); await rt.stop();
+ */
+export function openSignatures(config: Config, options: { warn?: (message: string) => void; extraApiServers?: string[] } = {}): SignatureRuntime {
+  const signatures = signaturesFromConfig(config, options.extraApiServers);
+  const r = config.apiServer.resolveHostnames;
+  const resolver = r.enabled ? new HostnameResolver({ servers: r.servers, ttlSeconds: r.ttlSeconds, timeoutMs: r.timeoutMs, maxNames: r.maxNames }) : undefined;
+  const stateFile = config.state.file ? new StateFile(config.state.file, signatures, { intervalSeconds: config.state.intervalSeconds, warn: options.warn }) : undefined;
+  let started = false;
+  return {
+    signatures,
+    dataSources: resolver ? { hostnames: resolver } : {},
+    start() {
+      if (started) return;
+      started = true;
+      stateFile?.load();
+      stateFile?.start();
+    },
+    async stop() {
+      resolver?.close();
+      if (started) await stateFile?.stop();
+    },
+    counters() {
+      const out: Record<string, Record<string, number>> = {};
+      if (resolver) out['hostname resolver'] = { ...resolver.counts, namesCached: resolver.size };
+      if (stateFile) out['state file'] = { ...stateFile.counts };
+      return out;
+    },
+  };
+}
