@@ -1,4 +1,5 @@
 // The one entry point: `tracee-sig <command> [options]`.
+import { attachCommand } from './commands/attach.js';
 import { listCommand } from './commands/list.js';
 import { replayCommand } from './commands/replay.js';
 import { EXIT, UsageError } from './commands/usage.js';
@@ -10,6 +11,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   replay: { summary: 'replay recorded Tracee events (JSON lines, .gz, stdin) and print findings', run: replayCommand },
+  attach: { summary: "attach to a running Tracee's gRPC event stream and print findings", run: attachCommand },
   list: { summary: 'list the signatures and the events they select', run: listCommand },
 };
 
