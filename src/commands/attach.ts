@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { builtinSignatures } from '../../signatures/index.js';
 import { OUTPUT_SHAPES, type OutputShape } from '../encode/findings.js';
 import { SignatureHost } from '../host/host.js';
-import { ENV_CAPTURE_HELP, summaryLines } from '../host/summary.js';
+import { summaryLines } from '../host/summary.js';
 import type { Event } from '../model/event.js';
 import type { Signature, SignatureMetadata } from '../model/signature.js';
 import { DEFAULT_RETRY, DEFAULT_TRACEE_ADDRESS, parseTraceeAddress, TraceeAttachment, type RetryPolicy } from '../sources/attach.js';
@@ -25,10 +25,10 @@ Options:
       --policy NAME         stream only events matched by Tracee policy NAME
                             (repeatable; default: every policy). A name Tracee
                             does not know stops attach with exit status 2
-  -o, --output SHAPE        json (Tracee main detection event; what auto means
-                            here, as the stream is Tracee's protobuf Event),
-                            legacy (Tracee v0.24 detection event), rules
-                            (tracee-rules rawjson finding), auto
+  -o, --output SHAPE        auto (default): json, as the stream is Tracee's
+                            protobuf Event; json: Tracee main detection event;
+                            legacy: Tracee v0.24 detection event; rules:
+                            tracee-rules rawjson finding
       --output-file FILE    write findings to FILE instead of stdout
       --retry-initial-ms N  first wait before reconnecting (default ${DEFAULT_RETRY.initialMs})
       --retry-max-ms N      longest wait between attempts (default ${DEFAULT_RETRY.maxMs})
@@ -54,8 +54,9 @@ then, as root (Tracee v0.24+ makes the socket accessible to its own user only):
   tracee-sig attach --tracee unix:///var/run/tracee.sock
 
 With policies (tracee --policy FILE), the policies attach names must select
-those three events. Without environment capture TRC-1013 cannot learn the API
-server address; attach says so at run time: ${ENV_CAPTURE_HELP}.
+those three events. Without environment capture (--output option:exec-env up
+to Tracee v0.24.x, --enrichment environment on main) TRC-1013 cannot learn the
+API server address; attach says so at run time.
 
 Reconnecting: when Tracee is not up yet or restarts, attach retries with
 exponential backoff and jitter (each wait between half and all of

@@ -351,5 +351,5 @@ function policyRejection(status: grpc.StatusObject): string | undefined {
 function tooOld(version: string): string | undefined {
   const m = /^v?(\d+)\.(\d+)\./.exec(version);
   if (!m || Number(m[1]) > 0 || Number(m[2]) >= 20) return undefined;
-  return `warning: Tracee ${version} streams the v0.18-v0.19 event schema (data as a map), which tracee-sig does not read; events will be reported as unreadable. Use Tracee v0.20 or later.`;
+  return `warning: Tracee ${version} streams the v0.18-v0.19 event schema (event data as a map), which tracee-sig cannot read correctly; use Tracee v0.20 or later`;
 }

@@ -217,6 +217,24 @@ describe('tracee-sig attach', function () {
     expect(child.stdout).to.equal('');
   });
 
+  it('warns about a Tracee too old for its event schema (GetVersion v0.19)', async () => {
+    await serve('main', [], { version: 'v0.19.0' });
+    const child = attach('--tracee', tracee());
+    await child.waitForStderr(/connected to Tracee v0\.19\.0/);
+    expect((await child.stop()).code).to.equal(0);
+    expect(child.stderr).to.contain('warning: Tracee v0.19.0 streams the v0.18-v0.19 event schema');
+  });
+
+  it('exits 1, saying why, when findings cannot be written', async function () {
+    if (!fs.existsSync('/dev/full')) this.skip(); // Linux's always-full device
+    await serve('main', [CURRENT_EXEC, CURRENT_CONNECT_V4]);
+    const child = attach('--tracee', tracee(), '--output-file', '/dev/full');
+    const exit = await child.exitWithin();
+    expect(exit.code, child.stderr).to.equal(1);
+    expect(child.stderr).to.match(/cannot write findings: .*ENOSPC.*; stopping/);
+    expect(child.stderr).to.contain('1 findings');
+  });
+
   describe('options', () => {
     const bad: [string[], RegExp][] = [
       [['--tracee', 'http://localhost:4466'], /--tracee "http:\/\/localhost:4466": expected unix:\/\/\/PATH or tcp:\/\/HOST:PORT/],
