@@ -13,11 +13,14 @@ $(NPM_INSTALL_STAMP): package.json package-lock.json
 build: install
 	npx tsc -p tsconfig.json
 
+# Each recording is its own scenario (several reuse container ids), so each is
+# replayed on its own; one replay of several files treats them as one stream.
 run: build
-	bin/tracee-sig replay fixtures/*.json
+	@for f in fixtures/*.json; do echo "== $$f" >&2; bin/tracee-sig replay "$$f" || exit $$?; done
 
 test: build
 	npx mocha
+	bin/tracee-sig test fixtures/cases
 
 clean:
 	rm -rf dist node_modules

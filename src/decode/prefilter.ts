@@ -1,50 +1,150 @@
 // Decides from a line's raw bytes whether it can hold a selected event, so that
-// only those lines are parsed. Sound by construction: a selected event's name
-// must appear in the line as a JSON string, unless written with \u escapes, and
-// lines with escapes, or whose name cannot be read, are always parsed.
+// only those lines are parsed (the replay hot path: parsing is the cost), and
+// counts the skipped ones by name without making a string per line.
+//
+// Fast path, for lines laid out as Tracee writes them ({"timestamp":… first):
+// the event name is read at its known place — in the current shape right after
+// "timestamp" and "id", in the legacy shape at the first "eventName" key, which
+// nothing before it can contain unescaped. Names with escapes are always parsed.
+// Any other line takes the careful path: a selected name must appear in it as a
+// JSON string (or it must use \u escapes), else it is skipped only when it looks
+// like a whole object whose name can be read. Everything else is parsed, so
+// malformed lines are reported, never silently skipped.
 const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const TIMESTAMP_KEY = Buffer.from('{"timestamp":');
+const ID_KEY = Buffer.from(',"id":');
+const NAME_KEY = Buffer.from(',"name":"');
 const BACKSLASH_U = Buffer.from('\\u');
 const LEGACY_NAME = Buffer.from('"eventName":"');
 const CURRENT_NAME = Buffer.from('"name":"');
+const MAX_NAME = 128;
+
+/** One event name seen in raw bytes: whether it is selected, and how many were skipped. */
+interface NameCell {
+  bytes: Buffer;
+  name: string;
+  selected: boolean;
+  skipped: number;
+}
 
 export class Prefilter {
-  private readonly tokens: Buffer[] | undefined;
+  private readonly selected: Set<string> | undefined;
+  private readonly tokens: Buffer[];
+  private readonly cells = new Map<number, NameCell[]>();
 
   /** `names` undefined = every event is selected. */
   constructor(names: Set<string> | undefined) {
-    this.tokens = names && [...names].map((n) => Buffer.from(JSON.stringify(n)));
+    this.selected = names;
+    this.tokens = names ? [...names].map((n) => Buffer.from(JSON.stringify(n))) : [];
   }
 
   /**
-   * The name of an event no signature selected, read from the raw bytes; undefined
-   * when the line must be parsed (it may hold a selected event, or be malformed).
+   * True when buf[start, end) can be skipped undecoded: it holds an event no
+   * signature selected (then it is counted by name here). False: parse it — it
+   * may hold a selected event, or be malformed.
    */
-  skippable(line: Buffer): string | undefined {
-    if (!this.tokens) return undefined;
-    for (const t of this.tokens) if (line.indexOf(t) >= 0) return undefined;
-    if (line.indexOf(BACKSLASH_U) >= 0 || !looksLikeObject(line)) return undefined;
-    return eventName(line);
+  skip(buf: Buffer, start: number, end: number): boolean {
+    if (!this.selected || !endsLikeObject(buf, start, end)) return false;
+    let cell = this.traceeLayoutName(buf, start, end);
+    if (cell === null) return false;
+    if (cell === undefined) {
+      if (this.mayHoldSelected(buf, start, end)) return false;
+      const from = anyNameStart(buf, start, end);
+      cell = from < 0 ? null : this.cellAt(buf, from, end);
+      if (!cell) return false;
+    }
+    if (cell.selected) return false;
+    cell.skipped++;
+    return true;
+  }
+
+  /** Skipped events by name, to add to the counters. */
+  skippedByName(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const list of this.cells.values()) for (const c of list) if (c.skipped > 0) out.set(c.name, c.skipped);
+    return out;
+  }
+
+  /** Cell of the name where Tracee's writers put it; undefined when laid out otherwise, null when unreadable. */
+  private traceeLayoutName(buf: Buffer, start: number, end: number): NameCell | null | undefined {
+    if (!startsWith(buf, TIMESTAMP_KEY, start, end)) return undefined;
+    let at = start + TIMESTAMP_KEY.length;
+    if (buf[at] === QUOTE) {
+      // current shape: "timestamp":"…","id":N,"name":"…"
+      at = buf.indexOf(QUOTE, at + 1);
+      if (at < 0 || at >= end || !startsWith(buf, ID_KEY, at + 1, end)) return undefined;
+      at += 1 + ID_KEY.length;
+      if (buf[at] === QUOTE) at = buf.indexOf(QUOTE, at + 1) + 1; // protojson: enum name
+      else while (at < end && buf[at] >= 0x30 && buf[at] <= 0x39) at++;
+      if (at <= 0 || !startsWith(buf, NAME_KEY, at, end)) return undefined;
+      return this.cellAt(buf, at + NAME_KEY.length, end);
+    }
+    const key = buf.indexOf(LEGACY_NAME, at);
+    if (key < 0 || key >= end) return undefined;
+    return this.cellAt(buf, key + LEGACY_NAME.length, end);
+  }
+
+  private mayHoldSelected(buf: Buffer, start: number, end: number): boolean {
+    const line = buf.subarray(start, end);
+    for (const t of this.tokens) if (line.indexOf(t) >= 0) return true;
+    return line.indexOf(BACKSLASH_U) >= 0 || !startsLikeObject(line);
+  }
+
+  /** The name cell for the string starting at `from`; null when it is not a plain name. */
+  private cellAt(buf: Buffer, from: number, end: number): NameCell | null {
+    let hash = 0x811c9dc5;
+    let i = from;
+    for (; i < end && i - from <= MAX_NAME; i++) {
+      const c = buf[i];
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) return null;
+      hash = Math.imul(hash ^ c, 0x01000193);
+    }
+    if (i >= end || buf[i] !== QUOTE) return null;
+    const length = i - from;
+    let list = this.cells.get(hash);
+    if (list) {
+      for (const cell of list) if (sameBytes(cell.bytes, buf, from, length)) return cell;
+    } else {
+      this.cells.set(hash, (list = []));
+    }
+    const name = buf.toString('latin1', from, i);
+    const cell: NameCell = { bytes: Buffer.from(buf.subarray(from, i)), name, selected: this.selected?.has(name) ?? true, skipped: 0 };
+    list.push(cell);
+    return cell;
   }
 }
 
-function looksLikeObject(line: Buffer): boolean {
+function sameBytes(a: Buffer, buf: Buffer, from: number, length: number): boolean {
+  if (a.length !== length) return false;
+  for (let k = 0; k < length; k++) if (a[k] !== buf[from + k]) return false;
+  return true;
+}
+
+function startsWith(buf: Buffer, prefix: Buffer, at: number, end: number): boolean {
+  if (end < at + prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+function startsLikeObject(line: Buffer): boolean {
   let i = 0;
-  let j = line.length - 1;
-  while (i <= j && (line[i] === 0x20 || line[i] === 0x09)) i++;
-  while (j >= i && (line[j] === 0x20 || line[j] === 0x09 || line[j] === 0x0d)) j--;
-  return i < j && line[i] === 0x7b && line[j] === 0x7d;
+  while (i < line.length && (line[i] === 0x20 || line[i] === 0x09)) i++;
+  return line[i] === 0x7b;
 }
 
-/** The event name read from raw bytes, or undefined when it cannot be read cheaply. */
-export function eventName(line: Buffer): string | undefined {
-  let at = line.indexOf(LEGACY_NAME);
-  let from = at + LEGACY_NAME.length;
-  if (at < 0) {
-    at = line.indexOf(CURRENT_NAME);
-    if (at < 0) return undefined;
-    from = at + CURRENT_NAME.length;
-  }
-  const end = line.indexOf(QUOTE, from);
-  if (end < 0 || end - from > 128) return undefined;
-  return line.toString('latin1', from, end);
+function endsLikeObject(buf: Buffer, start: number, end: number): boolean {
+  let j = end - 1;
+  while (j >= start && (buf[j] === 0x20 || buf[j] === 0x09 || buf[j] === 0x0d)) j--;
+  return j > start && buf[j] === 0x7d;
+}
+
+/** Where the event name's text starts wherever its key is, or -1. */
+function anyNameStart(buf: Buffer, start: number, end: number): number {
+  const line = buf.subarray(start, end);
+  const legacy = line.indexOf(LEGACY_NAME);
+  if (legacy >= 0) return start + legacy + LEGACY_NAME.length;
+  const current = line.indexOf(CURRENT_NAME);
+  return current >= 0 ? start + current + CURRENT_NAME.length : -1;
 }

@@ -2,7 +2,7 @@
 // its presence rules (what is omitted when empty) and its value encodings.
 import type { DetectedFrom, Event, EventValue, Process, SockAddr, Threat, Timestamp, Workload } from '../model/event.js';
 import { formatRfc3339Nano } from '../model/time.js';
-import { writeJson } from './raw-json.js';
+import { rawNumber, writeJson } from './raw-json.js';
 
 export function currentJson(event: Event): string {
   const out: Record<string, unknown> = {
@@ -41,7 +41,7 @@ function process(p: Process): Record<string, unknown> {
           syscall: t.syscall || undefined,
           compat: t.compat ? true : undefined,
           user_stack_trace: t.user_stack_trace?.addresses.length
-            ? { addresses: t.user_stack_trace.addresses.map((a) => ({ address: Number(a.address), symbol: a.symbol })) }
+            ? { addresses: t.user_stack_trace.addresses.map((a) => ({ address: rawNumber(a.address), symbol: a.symbol })) }
             : undefined,
         }
       : undefined,
@@ -101,7 +101,7 @@ export function value(v: EventValue): Record<string, unknown> {
   if (v.u_int32 !== undefined) return { name, u_int32: v.u_int32 };
   if (v.u_int64 !== undefined) return { name, u_int64: v.u_int64 };
   if (v.str !== undefined) return { name, str: v.str };
-  if (v.bytes !== undefined) return { name, bytes: v.bytes };
+  if (v.bytes !== undefined) return { name, bytes: Buffer.from(v.bytes).toString('base64') };
   if (v.bool !== undefined) return { name, bool: v.bool };
   if (v.str_array !== undefined) return { name, str_array: v.str_array.value?.length ? { value: v.str_array.value } : {} };
   if (v.int32_array !== undefined) return { name, int32_array: v.int32_array.value?.length ? { value: v.int32_array.value } : {} };

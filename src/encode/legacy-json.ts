@@ -7,18 +7,18 @@ import type { Event, EventValue, SockAddr } from '../model/event.js';
 import type { SignatureMetadata } from '../model/signature.js';
 import { FIRST_DETECTOR_EVENT_ID, FIRST_SIGNATURE_EVENT_ID, internalEventId } from '../model/event-ids.js';
 import { toNanosText } from '../model/time.js';
-import { RawNumber, writeJson } from './raw-json.js';
+import { rawNumber, writeJson } from './raw-json.js';
 
 type Obj = Record<string, unknown>;
 
 /** The legacy `trace.Event` context of an event (its own, or rebuilt), exact timestamps. */
 export function legacyContext(event: Event): Obj {
-  const ts = new RawNumber(event.timestamp ? toNanosText(event.timestamp) : '0');
+  const ts = rawNumber(event.timestamp ? toNanosText(event.timestamp) : '0');
   const start = event.workload?.process?.thread?.start_time;
   if (event.legacy) {
     const copy: Obj = { ...event.legacy };
     copy.timestamp = ts;
-    if (start && 'threadStartTime' in copy) copy.threadStartTime = new RawNumber(toNanosText(start));
+    if (start && 'threadStartTime' in copy) copy.threadStartTime = rawNumber(toNanosText(start));
     return copy;
   }
   const p = event.workload?.process;
@@ -29,7 +29,7 @@ export function legacyContext(event: Event): Obj {
   const args = event.data.map(legacyArg);
   return {
     timestamp: ts,
-    threadStartTime: new RawNumber(start ? toNanosText(start) : '0'),
+    threadStartTime: rawNumber(start ? toNanosText(start) : '0'),
     processorId: 0,
     processId: p?.pid ?? 0,
     cgroupId: 0,
@@ -68,12 +68,12 @@ export function legacyContext(event: Event): Obj {
 function legacyArg(v: EventValue): Obj {
   const name = v.name;
   if (v.int32 !== undefined) return { name, type: 'int32', value: v.int32 };
-  if (v.int64 !== undefined) return { name, type: 'int64', value: new RawNumber(v.int64) };
+  if (v.int64 !== undefined) return { name, type: 'int64', value: rawNumber(v.int64) };
   if (v.u_int32 !== undefined) return { name, type: 'uint32', value: v.u_int32 };
-  if (v.u_int64 !== undefined) return { name, type: 'uint64', value: new RawNumber(v.u_int64) };
-  if (v.pointer !== undefined) return { name, type: 'trace.Pointer', value: new RawNumber(v.pointer) };
+  if (v.u_int64 !== undefined) return { name, type: 'uint64', value: rawNumber(v.u_int64) };
+  if (v.pointer !== undefined) return { name, type: 'trace.Pointer', value: rawNumber(v.pointer) };
   if (v.str !== undefined) return { name, type: 'string', value: v.str };
-  if (v.bytes !== undefined) return { name, type: '[]byte', value: v.bytes };
+  if (v.bytes !== undefined) return { name, type: '[]byte', value: Buffer.from(v.bytes).toString('base64') };
   if (v.bool !== undefined) return { name, type: 'bool', value: v.bool };
   if (v.str_array !== undefined) return { name, type: '[]string', value: v.str_array.value ?? [] };
   if (v.sockaddr) return { name, type: 'SockAddr', value: legacySockaddr(v.sockaddr) };

@@ -18,9 +18,9 @@ export class Counters {
 
   constructor(readonly maxSamples = 10) {}
 
-  countEvent(name: string): void {
-    this.events++;
-    this.eventsByName.set(name, (this.eventsByName.get(name) ?? 0) + 1);
+  countEvent(name: string, n = 1): void {
+    this.events += n;
+    this.eventsByName.set(name, (this.eventsByName.get(name) ?? 0) + n);
   }
 
   countMalformed(where: string, reason: string): void {

@@ -1,7 +1,8 @@
 // Splits a byte stream into lines without decoding them, and never holds more
 // than `maxLineBytes` of one line: a longer line is dropped as it streams past
 // and reported with its line number and size.
-export type LineHandler = (line: Buffer, lineNo: number) => void;
+/** A line is buf[start, end): no per-line Buffer is made on the hot path. */
+export type LineHandler = (buf: Buffer, start: number, end: number, lineNo: number) => void;
 export type OversizedHandler = (lineNo: number, bytes: number) => void;
 
 export class LineSplitter {
@@ -57,10 +58,8 @@ export class LineSplitter {
       this.onOversized(this.lineNo, size);
       return;
     }
-    let line: Buffer;
-    if (this.pendingBytes === 0) {
-      line = chunk.subarray(from, to);
-    } else {
+    let line = chunk;
+    if (this.pendingBytes > 0) {
       if (this.pendingBytes + (to - from) > this.maxLineBytes) {
         const size = this.pendingBytes + (to - from);
         this.pending = [];
@@ -72,12 +71,14 @@ export class LineSplitter {
       line = Buffer.concat(this.pending);
       this.pending = [];
       this.pendingBytes = 0;
+      from = 0;
+      to = line.length;
     }
-    if (line.length > this.maxLineBytes) {
-      this.onOversized(this.lineNo, line.length);
+    if (to - from > this.maxLineBytes) {
+      this.onOversized(this.lineNo, to - from);
       return;
     }
-    if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
-    this.onLine(line, this.lineNo);
+    if (to > from && line[to - 1] === 13) to--;
+    this.onLine(line, from, to, this.lineNo);
   }
 }

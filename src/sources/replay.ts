@@ -76,17 +76,12 @@ export async function replay(inputs: string[], host: SignatureHost, options: Rep
 
   for (const input of inputs) {
     const label = input === '-' ? '<stdin>' : input;
-    const onLine = (line: Buffer, lineNo: number): void => {
+    const onLine = (buf: Buffer, start: number, end: number, lineNo: number): void => {
       counters.lines++;
-      if (isBlank(line)) return;
-      const skipped = prefilter.skippable(line);
-      if (skipped !== undefined) {
-        counters.countEvent(skipped);
-        return;
-      }
+      if (prefilter.skip(buf, start, end) || isBlank(buf, start, end)) return;
       let decoded;
       try {
-        decoded = decodeJsonLine(line.toString('utf8'));
+        decoded = decodeJsonLine(buf.toString('utf8', start, end));
       } catch (e) {
         counters.countMalformed(`${label}:${lineNo}`, e instanceof DecodeError ? e.message : `cannot decode: ${(e as Error).message}`);
         return;
@@ -117,12 +112,13 @@ export async function replay(inputs: string[], host: SignatureHost, options: Rep
       if (input !== '-') (source as fs.ReadStream).destroy();
     }
   }
+  for (const [name, n] of prefilter.skippedByName()) counters.countEvent(name, n);
   return result;
 }
 
-function isBlank(line: Buffer): boolean {
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
     if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
   }
   return true;

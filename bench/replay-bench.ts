@@ -1,0 +1,91 @@
+// `make bench-replay`: whole-process replay throughput and peak RSS on
+// 1,000,000-event recordings (both shapes, two mixes) beside the floors
+// measured in the same run; writes bench/RESULTS.md's replay section.
+//
+//   node dist/bench/replay-bench.js [--events N] [--runs N]
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeRecording } from './generate.js';
+import { replaceSection } from './results.js';
+
+const ROOT = path.join(__dirname, '..', '..');
+const OUT = path.join(ROOT, 'bench', 'out');
+const RUSAGE = path.join(__dirname, 'rusage.js');
+
+interface Measure {
+  seconds: number;
+  maxRssMiB: number;
+}
+
+function run(args: string[]): Measure {
+  const rusageFile = path.join(os.tmpdir(), `tracee-sig-rusage-${process.pid}.json`);
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--require', RUSAGE, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, RUSAGE_FILE: rusageFile }, maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  const usage = JSON.parse(fs.readFileSync(rusageFile, 'utf8'));
+  fs.rmSync(rusageFile, { force: true });
+  return { seconds, maxRssMiB: usage.maxRssKiB / 1024 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } } });
+  const events = Number(values.events);
+  const runs = Number(values.runs);
+  fs.mkdirSync(OUT, { recursive: true });
+  const rows: string[] = [];
+  const summary: string[] = [];
+  for (const mix of ['realistic', 'selected'] as const) {
+    for (const shape of ['legacy', 'current'] as const) {
+      const file = path.join(OUT, `${shape}-${mix}-${events}.json`);
+      if (!fs.existsSync(file)) {
+        process.stderr.write(`generating ${file}\n`);
+        await writeRecording({ shape, mix, events, seed: 1013 }, file);
+      }
+      const size = fs.statSync(file).size;
+      const commands: Record<string, string[]> = {
+        'floor: read + split lines': [path.join(__dirname, 'floors.js'), 'split', file],
+        'floor: JSON.parse every line': [path.join(__dirname, 'floors.js'), 'parse', file],
+        'floor: prefilter + parse selected + detect': [path.join(__dirname, 'floors.js'), 'prefilter', file],
+        'tracee-sig replay': [path.join(ROOT, 'bin', 'tracee-sig'), 'replay', '-q', file],
+      };
+      const results: Record<string, Measure[]> = {};
+      for (let i = 0; i < runs; i++) {
+        for (const [name, args] of Object.entries(commands)) (results[name] ??= []).push(run(args));
+      }
+      const rate = (m: Measure[]) => events / median(m.map((x) => x.seconds));
+      const ours = rate(results['tracee-sig replay']);
+      for (const [name, ms] of Object.entries(results)) {
+        const secs = ms.map((m) => m.seconds);
+        const r = rate(ms);
+        rows.push(
+          `| ${shape} | ${mix} | ${name} | ${Math.round(r).toLocaleString('en-US')} | ${Math.min(...secs).toFixed(2)}–${Math.max(...secs).toFixed(2)} | ${median(ms.map((m) => m.maxRssMiB)).toFixed(0)} | ${(ours / r).toFixed(2)} |`,
+        );
+      }
+      summary.push(`- ${shape}, ${mix}: ${(size / 1e9).toFixed(2)} GB; replay ${Math.round(ours).toLocaleString('en-US')} events/s`);
+      process.stderr.write(`${summary[summary.length - 1]}\n`);
+    }
+  }
+  const text = [
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+    `Command: \`make bench-replay\` (= \`node dist/bench/replay-bench.js --events ${events} --runs ${runs}\`); each figure is a whole process over the same file, median of ${runs} runs, files in the page cache.`,
+    '',
+    ...summary,
+    '',
+    '| shape | mix | what | events/s (median) | seconds (range) | peak RSS MiB | replay ÷ this |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
+  replaceSection(path.join(ROOT, 'bench', 'RESULTS.md'), 'Replay', text);
+  process.stderr.write('wrote bench/RESULTS.md (Replay)\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
