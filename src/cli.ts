@@ -1,4 +1,5 @@
 // The one entry point: `tracee-sig <command> [options]`.
+import { attachCommand } from './commands/attach.js';
 import { configCommand } from './commands/config.js';
 import { listCommand } from './commands/list.js';
 import { replayCommand } from './commands/replay.js';
@@ -12,6 +13,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   replay: { summary: 'replay recorded Tracee events (JSON lines, .gz, stdin) and print findings', run: replayCommand },
+  attach: { summary: "attach to a running Tracee's gRPC event stream and print findings", run: attachCommand },
   test: { summary: 'run signature test cases (YAML/JSON: events in, expected findings) for CI', run: testCommand },
   list: { summary: 'list the signatures and the events they select', run: listCommand },
   config: { summary: 'validate a configuration file, or print its JSON Schema', run: configCommand },

@@ -12,7 +12,7 @@ export function protoRoot(): protobuf.Root {
   if (root) return root;
   const r = new protobuf.Root();
   r.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : path.join(PROTO_DIR, target));
-  r.loadSync(['tracee/v1beta1/event.proto'], { keepCase: true });
+  r.loadSync(['tracee/v1beta1/event.proto', 'tracee/v1beta1/tracee.proto'], { keepCase: true });
   r.resolveAll();
   root = r;
   return r;

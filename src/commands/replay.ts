@@ -1,13 +1,12 @@
 // `tracee-sig replay`: recorded Tracee events in, findings out.
 import * as fs from 'node:fs';
-import { ConfigError, defaultConfig, loadConfig, type Config } from '../config/load.js';
 import { openSignatures } from '../config/signatures.js';
-import { addressKey } from '../model/address.js';
 import { OUTPUT_SHAPES } from '../encode/findings.js';
 import { SignatureHost } from '../host/host.js';
 import { summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js';
 import { FindingWriter } from '../sources/finding-writer.js';
 import { checkInputs, DEFAULT_MAX_LINE_BYTES, replay } from '../sources/replay.js';
+import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-option.js';
 import { EXIT, oneOf, parseOptions, positiveInt, UsageError } from './usage.js';
 
 export const REPLAY_HELP = `Usage: tracee-sig replay [options] FILE...
@@ -25,11 +24,7 @@ Options:
       --output-file FILE  write findings to FILE instead of stdout
       --max-line-bytes N  longest line read (default ${DEFAULT_MAX_LINE_BYTES}); longer lines
                           are skipped and reported
-  -c, --config FILE       configuration (YAML or JSON): allowlist, cluster-wide
-                          API server addresses, dedup, limits, state file; see
-                          \`tracee-sig config schema\` and docs/config.example.yaml
-      --api-server ADDR   an API server address that applies to every container
-                          (repeatable; added to the config's apiServer.addresses)
+${CONFIG_HELP}
   -q, --quiet             no summary on stderr
   -h, --help              this help
 
@@ -48,8 +43,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     output: { type: 'string', short: 'o' },
     'output-file': { type: 'string' },
     'max-line-bytes': { type: 'string' },
-    config: { type: 'string', short: 'c' },
-    'api-server': { type: 'string', multiple: true },
+    ...CONFIG_OPTIONS,
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -60,18 +54,10 @@ export async function replayCommand(args: string[]): Promise<number> {
   const shape = oneOf(values.output, OUTPUT_SHAPES, '--output', 'auto');
   const maxLineBytes = positiveInt(values['max-line-bytes'], '--max-line-bytes', DEFAULT_MAX_LINE_BYTES);
   if (positionals.length === 0) throw new UsageError('no recording given (use - for stdin)');
-  const apiServers = values['api-server'] ?? [];
-  for (const a of apiServers) if (addressKey(a) === undefined) throw new UsageError(`--api-server must be an IPv4 or IPv6 address; got "${a}"`);
-  let config: Config;
-  try {
-    config = values.config !== undefined ? loadConfig(values.config) : defaultConfig();
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(e.problems.map((p) => `tracee-sig replay: ${p}\n`).join(''));
-    return EXIT.USAGE;
-  }
+  const choice = configFromOptions(values, 'replay');
+  if (!choice) return EXIT.USAGE;
+  const { config, apiServers } = choice;
   const warn = (message: string) => process.stderr.write(`tracee-sig replay: warning: ${message}\n`);
-  for (const w of config.warnings) warn(w);
   const unreadable = checkInputs(positionals);
   if (unreadable) {
     process.stderr.write(`tracee-sig replay: ${unreadable}\n`);

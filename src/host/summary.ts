@@ -7,6 +7,8 @@ export interface SummaryInput {
   signatureCounters: Record<string, Record<string, number>>;
   inputs?: number;
   readErrors?: string[];
+  /** What `counters.lines` counts: "lines" (recordings, the default) or e.g. "messages" (a stream). */
+  inputUnit?: string;
 }
 
 export function summaryLines(s: SummaryInput): string[] {
@@ -15,7 +17,7 @@ export function summaryLines(s: SummaryInput): string[] {
   const names = [...c.eventsByName.entries()].sort((a, b) => b[1] - a[1]);
   const shown = names.slice(0, 12).map(([n, k]) => `${n} ${k}`);
   if (names.length > 12) shown.push(`${names.length - 12} more names`);
-  lines.push(`summary: ${s.inputs !== undefined ? `${s.inputs} input(s), ` : ''}${c.lines} lines, ${c.events} events, ${c.dispatched} dispatched, ${c.findings} findings, ${c.malformed} malformed`);
+  lines.push(`summary: ${s.inputs !== undefined ? `${s.inputs} input(s), ` : ''}${c.lines} ${s.inputUnit ?? 'lines'}, ${c.events} events, ${c.dispatched} dispatched, ${c.findings} findings, ${c.malformed} malformed`);
   if (shown.length) lines.push(`  events by name: ${shown.join(', ')}`);
   for (const m of c.malformedSamples) lines.push(`  malformed: ${m.where}: ${m.reason}`);
   if (c.malformed > c.malformedSamples.length) lines.push(`  malformed: ${c.malformed - c.malformedSamples.length} more not shown`);

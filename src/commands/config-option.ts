@@ -1,0 +1,40 @@
+// `--config FILE` and `--api-server ADDR`, read the same way by every command
+// that runs signatures (replay, attach, serve).
+import { addressKey } from '../model/address.js';
+import { ConfigError, defaultConfig, loadConfig, type Config } from '../config/load.js';
+import { UsageError } from './usage.js';
+
+export const CONFIG_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'api-server': { type: 'string', multiple: true },
+} as const;
+
+export const CONFIG_HELP = `  -c, --config FILE       configuration (YAML or JSON): allowlist, cluster-wide
+                          API server addresses, dedup, limits, state file; see
+                          \`tracee-sig config schema\` and docs/config.example.yaml
+      --api-server ADDR   an API server address that applies to every container
+                          (repeatable; added to the config's apiServer.addresses)`;
+
+export interface ConfigChoice {
+  config: Config;
+  apiServers: string[];
+}
+
+/**
+ * The configuration the options name; undefined after printing every problem
+ * (one line each, prefixed with the command) when the file is unusable.
+ */
+export function configFromOptions(values: { config?: string; 'api-server'?: string[] }, command: string): ConfigChoice | undefined {
+  const apiServers = values['api-server'] ?? [];
+  for (const a of apiServers) if (addressKey(a) === undefined) throw new UsageError(`--api-server must be an IPv4 or IPv6 address; got "${a}"`);
+  let config: Config;
+  try {
+    config = values.config !== undefined ? loadConfig(values.config) : defaultConfig();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(e.problems.map((p) => `tracee-sig ${command}: ${p}\n`).join(''));
+    return undefined;
+  }
+  for (const w of config.warnings) process.stderr.write(`tracee-sig ${command}: warning: ${w}\n`);
+  return { config, apiServers };
+}
