@@ -1,6 +1,8 @@
 // The one entry point: `tracee-sig <command> [options]`.
 import { listCommand } from './commands/list.js';
 import { replayCommand } from './commands/replay.js';
+import { sendCommand } from './commands/send.js';
+import { serveCommand } from './commands/serve.js';
 import { EXIT, UsageError } from './commands/usage.js';
 
 interface Command {
@@ -10,6 +12,8 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   replay: { summary: 'replay recorded Tracee events (JSON lines, .gz, stdin) and print findings', run: replayCommand },
+  serve: { summary: 'serve the signatures over gRPC (tracee.sig.v1.SignatureService)', run: serveCommand },
+  send: { summary: 'stream recordings to a signature service over gRPC and print its findings', run: sendCommand },
   list: { summary: 'list the signatures and the events they select', run: listCommand },
 };
 
