@@ -100,6 +100,10 @@ export async function sendCommand(args: string[]): Promise<number> {
   }
 
   const where = formatAddress(to);
+  if (to.kind === 'unix' && !fs.existsSync(to.path)) {
+    process.stderr.write(`tracee-sig send: cannot reach the signature service at ${where}: no socket at ${to.path} (is \`tracee-sig serve\` running?)\n`);
+    return EXIT.UNAVAILABLE;
+  }
   const client = new SignatureClient(to, { tls: { ca: values['tls-ca'], cert: values['tls-cert'], key: values['tls-key'] }, maxMessageBytes });
   try {
     let selected: Set<string> | undefined;

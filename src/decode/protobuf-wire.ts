@@ -8,7 +8,7 @@
 // definition of their meaning.
 import type { Container, DetectedFrom, Event, EventValue, K8s, Process, SockAddr, Thread, Threat, Timestamp, Workload } from '../model/event.js';
 import { DecodeError } from './errors.js';
-import { decodeProtoDetectedFrom, decodeProtoThreat, decodeProtoValue } from './protobuf.js';
+import { decodeProtoDetectedFrom, decodeProtoThreat, decodeProtoValue, decodeProtoWorkload } from './protobuf.js';
 
 const VARINT = 0;
 const I64 = 1;
@@ -132,9 +132,10 @@ type Lazy<T> = T | typeof NOT_DECODED;
 
 // -- message decoders, each mirroring the object decodeProtoEvent builds ------
 
-function timestamp(r: WireReader, end: number): Timestamp {
-  let seconds = 0;
-  let nanos = 0;
+/** A Timestamp; `base` is an earlier occurrence of the same field, which this one merges into. */
+function timestamp(r: WireReader, end: number, base?: Timestamp): Timestamp {
+  let seconds = base?.seconds ?? 0;
+  let nanos = base?.nanos ?? 0;
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 8) seconds = Number(BigInt.asIntN(64, r.varint64()));
@@ -155,8 +156,19 @@ function u32Value(r: WireReader, end: number): number {
   return value;
 }
 
-function subEnd(r: WireReader, tag: number): number {
-  if ((tag & 7) !== LEN) throw new WireError('', `field ${tag >>> 3} has wire type ${tag & 7}, expected a message (2) at byte ${r.pos}`);
+/**
+ * A singular message field seen twice merges with the first (protobuf's rule);
+ * the hand decoders do not merge, so they hand such input to protobufjs.
+ */
+export class MergeNeeded extends Error {}
+
+function once(previous: unknown): number {
+  if (previous !== undefined) throw new MergeNeeded('message field repeated: merge');
+  return 0;
+}
+
+/** The end of the message field whose tag was just read (the caller dispatched on a LEN tag). */
+function subEnd(r: WireReader, _check: number): number {
   return r.lenEnd();
 }
 
@@ -172,14 +184,14 @@ function thread(r: WireReader, end: number): Thread {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10: start_time = timestamp(r, subEnd(r, tag)); break;
+      case 10: start_time = timestamp(r, subEnd(r, once(start_time))); break;
       case 18: name = r.string(); break;
-      case 26: unique_id = u32Value(r, subEnd(r, tag)); break;
-      case 34: host_tid = u32Value(r, subEnd(r, tag)); break;
-      case 42: tid = u32Value(r, subEnd(r, tag)); break;
+      case 26: unique_id = u32Value(r, subEnd(r, once(unique_id))); break;
+      case 34: host_tid = u32Value(r, subEnd(r, once(host_tid))); break;
+      case 42: tid = u32Value(r, subEnd(r, once(tid))); break;
       case 50: syscall = r.string(); break;
       case 56: compat = r.uint32() !== 0; break;
-      case 66: user_stack_trace = stackTrace(r, subEnd(r, tag)); break;
+      case 66: user_stack_trace = stackTrace(r, subEnd(r, once(user_stack_trace))); break;
       default: r.skip(tag & 7);
     }
   }
@@ -220,7 +232,7 @@ function process(r: WireReader, end: number): Process {
     const tag = r.uint32();
     switch (tag) {
       case 10: {
-        const e = subEnd(r, tag);
+        const e = subEnd(r, once(executable));
         let path = '';
         while (r.pos < e) {
           const t2 = r.uint32();
@@ -230,22 +242,22 @@ function process(r: WireReader, end: number): Process {
         executable = { path };
         break;
       }
-      case 18: unique_id = u32Value(r, subEnd(r, tag)); break;
-      case 26: host_pid = u32Value(r, subEnd(r, tag)); break;
-      case 34: pid = u32Value(r, subEnd(r, tag)); break;
+      case 18: unique_id = u32Value(r, subEnd(r, once(unique_id))); break;
+      case 26: host_pid = u32Value(r, subEnd(r, once(host_pid))); break;
+      case 34: pid = u32Value(r, subEnd(r, once(pid))); break;
       case 42: {
-        const e = subEnd(r, tag);
+        const e = subEnd(r, once(real_user));
         let id: number | undefined;
         while (r.pos < e) {
           const t2 = r.uint32();
-          if (t2 === 10) id = u32Value(r, subEnd(r, t2));
+          if (t2 === 10) id = u32Value(r, subEnd(r, once(id)));
           else r.skip(t2 & 7);
         }
         real_user = { id };
         break;
       }
-      case 50: t = thread(r, subEnd(r, tag)); break;
-      case 58: (ancestors ??= []).push(process(r, subEnd(r, tag))); break;
+      case 50: t = thread(r, subEnd(r, once(t))); break;
+      case 58: (ancestors ??= []).push(process(r, subEnd(r, 58))); break;
       default: r.skip(tag & 7);
     }
   }
@@ -263,7 +275,7 @@ function container(r: WireReader, end: number): Container {
       case 10: id = r.string(); break;
       case 18: name = r.string(); break;
       case 26: {
-        const e = subEnd(r, tag);
+        const e = subEnd(r, once(image));
         let imageId = '';
         const digests: string[] = [];
         let imageName = '';
@@ -290,7 +302,7 @@ function k8s(r: WireReader, end: number): K8s {
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === 10) {
-      const e = subEnd(r, tag);
+      const e = subEnd(r, once(pod));
       let name = '';
       let uid = '';
       let labels: Record<string, string> | undefined;
@@ -313,7 +325,7 @@ function k8s(r: WireReader, end: number): K8s {
       }
       pod = { name, uid, labels };
     } else if (tag === 18) {
-      const e = subEnd(r, tag);
+      const e = subEnd(r, once(namespace));
       let name = '';
       while (r.pos < e) {
         const t2 = r.uint32();
@@ -337,6 +349,9 @@ export class WireWorkload implements Workload {
   private _container: Lazy<Container | undefined> = NOT_DECODED;
   private _k8s: Lazy<K8s | undefined> = NOT_DECODED;
   private readonly at: number[] = [-1, -1, -1, -1, -1, -1]; // [start, end] of process, container, k8s
+  /** Set when the bytes need protobuf's merge rules: then protobufjs decodes the whole workload. */
+  private full: Workload | undefined;
+  private needsMerge = false;
   /** False once a part is replaced: the bytes no longer describe this object. */
   unchanged = true;
 
@@ -347,11 +362,28 @@ export class WireWorkload implements Workload {
       const field = tag >>> 3;
       if (field >= 1 && field <= 3 && (tag & 7) === LEN) {
         const e = r.lenEnd();
-        this.at[(field - 1) * 2] = r.pos; // the last one wins, as protobufjs decodes
+        if (this.at[(field - 1) * 2] >= 0) this.needsMerge = true;
+        this.at[(field - 1) * 2] = r.pos;
         this.at[(field - 1) * 2 + 1] = e;
         r.pos = e;
       } else r.skip(tag & 7);
     }
+  }
+
+  /** Decodes one part by hand, or through protobufjs when protobuf's merge rules apply. */
+  private part<T>(index: number, decode: (r: WireReader) => T, pick: (w: Workload) => T | undefined): T | undefined {
+    if (!this.needsMerge) {
+      const r = this.reader(index);
+      if (!r) return undefined;
+      try {
+        return decode(r);
+      } catch (e) {
+        if (!(e instanceof MergeNeeded)) throw e;
+        this.needsMerge = true;
+      }
+    }
+    this.full ??= decodeProtoWorkload(this.buf.subarray(this.start, this.end));
+    return pick(this.full);
   }
 
   private reader(part: number): WireReader | undefined {
@@ -360,10 +392,7 @@ export class WireWorkload implements Workload {
   }
 
   get process(): Process | undefined {
-    if (this._process === NOT_DECODED) {
-      const r = this.reader(0);
-      this._process = r && process(r, r.end);
-    }
+    if (this._process === NOT_DECODED) this._process = this.part(0, (r) => process(r, r.end), (w) => w.process);
     return this._process;
   }
   set process(v: Process | undefined) {
@@ -372,10 +401,7 @@ export class WireWorkload implements Workload {
   }
 
   get container(): Container | undefined {
-    if (this._container === NOT_DECODED) {
-      const r = this.reader(1);
-      this._container = r && container(r, r.end);
-    }
+    if (this._container === NOT_DECODED) this._container = this.part(1, (r) => container(r, r.end), (w) => w.container);
     return this._container;
   }
   set container(v: Container | undefined) {
@@ -384,10 +410,7 @@ export class WireWorkload implements Workload {
   }
 
   get k8s(): K8s | undefined {
-    if (this._k8s === NOT_DECODED) {
-      const r = this.reader(2);
-      this._k8s = r && k8s(r, r.end);
-    }
+    if (this._k8s === NOT_DECODED) this._k8s = this.part(2, (r) => k8s(r, r.end), (w) => w.k8s);
     return this._k8s;
   }
   set k8s(v: K8s | undefined) {
@@ -549,8 +572,13 @@ export class WireEvent implements Event {
 
   get workload(): Workload | undefined {
     if (this._workload === NOT_DECODED) {
-      const range = this.ranges.workload;
-      this._workload = range ? new WireWorkload(this.buf, range[0], range[1]) : undefined;
+      const ranges = this.ranges.workload;
+      if (!ranges) this._workload = undefined;
+      else if (ranges.length === 2) this._workload = new WireWorkload(this.buf, ranges[0], ranges[1]);
+      else {
+        const joined = joinRanges(this.buf, ranges);
+        this._workload = new WireWorkload(joined, 0, joined.length);
+      }
     }
     return this._workload;
   }
@@ -584,8 +612,8 @@ export class WireEvent implements Event {
     this._detected = v;
   }
 
-  private slice(range: number[]): Buffer {
-    return this.buf.subarray(range[0], range[1]);
+  private slice(ranges: number[]): Buffer {
+    return joinRanges(this.buf, ranges);
   }
 
   /** A plain object with every part decoded, as decodeProtoEvent returns. */
@@ -598,6 +626,14 @@ export class WireEvent implements Event {
     if (this.legacy) event.legacy = this.legacy;
     return event;
   }
+}
+
+/** The bytes of a field's occurrences, joined: decoding them is protobuf's merge. */
+function joinRanges(buf: Buffer, ranges: number[]): Buffer {
+  if (ranges.length === 2) return buf.subarray(ranges[0], ranges[1]);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < ranges.length; i += 2) parts.push(buf.subarray(ranges[i], ranges[i + 1]));
+  return Buffer.concat(parts);
 }
 
 /** What one pass over an Event's top-level fields learns. */
@@ -621,17 +657,17 @@ export function readEventHead(buf: Buffer, start: number, end: number): EventHea
     switch (tag) {
       case 10: {
         const e = r.lenEnd();
-        head.timestamp = timestamp(r, e);
+        head.timestamp = timestamp(r, e, head.timestamp);
         break;
       }
       case 16: head.id = r.uint32() | 0; break;
       case 26: head.name = r.string(); break;
-      // A message field seen twice: the last one wins, as protobufjs decodes it.
-      case 34: { const e = r.lenEnd(); head.ranges.policies = [r.pos, e]; r.pos = e; break; }
-      case 42: { const e = r.lenEnd(); head.ranges.workload = [r.pos, e]; r.pos = e; break; }
+      // A message field seen twice merges (protobuf's rule): its ranges decode as one.
+      case 34: { const e = r.lenEnd(); (head.ranges.policies ??= []).push(r.pos, e); r.pos = e; break; }
+      case 42: { const e = r.lenEnd(); (head.ranges.workload ??= []).push(r.pos, e); r.pos = e; break; }
       case 50: { const e = r.lenEnd(); (head.ranges.data ??= []).push(r.pos, e); r.pos = e; break; }
-      case 58: { const e = r.lenEnd(); head.ranges.threat = [r.pos, e]; r.pos = e; break; }
-      case 66: { const e = r.lenEnd(); head.ranges.detected_from = [r.pos, e]; r.pos = e; break; }
+      case 58: { const e = r.lenEnd(); (head.ranges.threat ??= []).push(r.pos, e); r.pos = e; break; }
+      case 66: { const e = r.lenEnd(); (head.ranges.detected_from ??= []).push(r.pos, e); r.pos = e; break; }
       default: r.skip(tag & 7);
     }
   }

@@ -210,3 +210,8 @@ function toObject(typeName: string, bytes: Uint8Array): Obj {
     throw new DecodeError('', `not a valid ${typeName}: ${(e as Error).message}`);
   }
 }
+
+/** One serialized tracee.v1beta1.Workload -> model workload. */
+export function decodeProtoWorkload(bytes: Uint8Array): Workload {
+  return workload(toObject('tracee.v1beta1.Workload', bytes));
+}
