@@ -2,7 +2,7 @@
 # `make test` installs what the tests need and runs them.
 NPM_INSTALL_STAMP := node_modules/.install-stamp
 
-.PHONY: install build run test bench clean
+.PHONY: install build run test bench bench-grpc clean
 
 install: $(NPM_INSTALL_STAMP)
 
@@ -18,6 +18,12 @@ run: build
 
 test: build
 	npx mocha
+
+# Benchmarks (not timed tests): figures go to stdout and bench/out/; see bench/RESULTS.md.
+bench: bench-grpc
+
+bench-grpc: build
+	node dist/bench/grpc/run.js
 
 clean:
 	rm -rf dist node_modules
