@@ -2,7 +2,7 @@
 # `make test` installs what the tests need and runs them.
 NPM_INSTALL_STAMP := node_modules/.install-stamp
 
-.PHONY: install build run test bench bench-memory clean
+.PHONY: install build run test bench bench-memory bench-grpc bench-replay clean
 
 install: $(NPM_INSTALL_STAMP)
 
@@ -22,11 +22,20 @@ test: build
 	npx mocha
 	bin/tracee-sig test fixtures/cases
 
-bench: bench-memory
+# Benchmarks (not timed tests): figures go to bench/RESULTS.md (each its own section).
+bench: bench-replay bench-grpc bench-memory
+
+# Whole-process replay on 1,000,000-event recordings beside floors measured in the same run.
+bench-replay: build
+	node dist/bench/replay-bench.js
 
 # TRC-1013 state for 100,000 armed containers must fit in 64 MiB of heap.
 bench-memory: build
 	node --expose-gc dist/bench/memory/containers.js
+
+# OnEvents throughput from a separate client process, beside the grpc-js transport floor.
+bench-grpc: build
+	node dist/bench/grpc/run.js
 
 clean:
 	rm -rf dist node_modules

@@ -3,6 +3,8 @@ import { attachCommand } from './commands/attach.js';
 import { configCommand } from './commands/config.js';
 import { listCommand } from './commands/list.js';
 import { replayCommand } from './commands/replay.js';
+import { sendCommand } from './commands/send.js';
+import { serveCommand } from './commands/serve.js';
 import { testCommand } from './commands/test.js';
 import { EXIT, UsageError } from './commands/usage.js';
 
@@ -14,6 +16,8 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   replay: { summary: 'replay recorded Tracee events (JSON lines, .gz, stdin) and print findings', run: replayCommand },
   attach: { summary: "attach to a running Tracee's gRPC event stream and print findings", run: attachCommand },
+  serve: { summary: 'serve the signatures over gRPC (tracee.sig.v1.SignatureService)', run: serveCommand },
+  send: { summary: 'stream recordings to a signature service over gRPC and print its findings', run: sendCommand },
   test: { summary: 'run signature test cases (YAML/JSON: events in, expected findings) for CI', run: testCommand },
   list: { summary: 'list the signatures and the events they select', run: listCommand },
   config: { summary: 'validate a configuration file, or print its JSON Schema', run: configCommand },

@@ -182,3 +182,36 @@ function detectedFrom(d: Obj): DetectedFrom {
     parent: d.parent && (d.parent.name || d.parent.id) ? detectedFrom(d.parent) : undefined,
   };
 }
+
+// Sub-message decoders, for the lazy wire decoder (protobuf-wire.ts) to share
+// this module's meaning of the kinds it does not decode itself.
+
+/** One serialized tracee.v1beta1.EventValue -> model value. */
+export function decodeProtoValue(bytes: Uint8Array): EventValue {
+  return value(toObject('tracee.v1beta1.EventValue', bytes));
+}
+
+/** One serialized tracee.v1beta1.Threat -> model threat. */
+export function decodeProtoThreat(bytes: Uint8Array): Threat {
+  return threat(toObject('tracee.v1beta1.Threat', bytes), schema().severities);
+}
+
+/** One serialized tracee.v1beta1.DetectedFrom; undefined when it names nothing (as in decodeProtoEvent). */
+export function decodeProtoDetectedFrom(bytes: Uint8Array): DetectedFrom | undefined {
+  const d = toObject('tracee.v1beta1.DetectedFrom', bytes);
+  return d.name || d.id ? detectedFrom(d) : undefined;
+}
+
+function toObject(typeName: string, bytes: Uint8Array): Obj {
+  const type = protoType(typeName);
+  try {
+    return type.toObject(type.decode(bytes), OBJECT_OPTIONS);
+  } catch (e) {
+    throw new DecodeError('', `not a valid ${typeName}: ${(e as Error).message}`);
+  }
+}
+
+/** One serialized tracee.v1beta1.Workload -> model workload. */
+export function decodeProtoWorkload(bytes: Uint8Array): Workload {
+  return workload(toObject('tracee.v1beta1.Workload', bytes));
+}

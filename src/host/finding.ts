@@ -20,9 +20,14 @@ export function threatOf(meta: SignatureMetadata, severity = meta.severity): Thr
   };
 }
 
+/** The id a finding's detected_from names: the legacy eventId as recorded, else Tracee's internal id. */
+export function detectedFromId(trigger: Event): number {
+  const legacyId = trigger.legacy ? Number(trigger.legacy.eventId) : NaN;
+  return Number.isInteger(legacyId) ? legacyId : internalEventId(trigger.name, trigger.id);
+}
+
 export function buildFinding(meta: SignatureMetadata, eventId: number, output: SignatureOutput): Event {
   const trigger = output.trigger;
-  const legacyId = trigger.legacy ? Number(trigger.legacy.eventId) : NaN;
   return {
     timestamp: trigger.timestamp,
     id: eventId,
@@ -32,7 +37,7 @@ export function buildFinding(meta: SignatureMetadata, eventId: number, output: S
     data: output.data,
     threat: threatOf(meta, output.severity),
     detected_from: {
-      id: Number.isInteger(legacyId) ? legacyId : internalEventId(trigger.name, trigger.id),
+      id: detectedFromId(trigger),
       name: trigger.name,
       data: trigger.data,
       parent: trigger.detected_from,

@@ -10,6 +10,8 @@ import { decodeJsonLine } from '../decode/json.js';
 import { DecodeError } from '../decode/errors.js';
 import { Prefilter } from '../decode/prefilter.js';
 import type { SignatureHost } from '../host/host.js';
+import type { Counters } from '../host/counters.js';
+import type { Event } from '../model/event.js';
 import { LineSplitter } from './lines.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -68,9 +70,22 @@ async function* chunksOf(source: Readable): AsyncGenerator<Buffer> {
   }
 }
 
-export async function replay(inputs: string[], host: SignatureHost, options: ReplayOptions = {}): Promise<ReplayResult> {
-  const counters = host.counters;
-  const prefilter = new Prefilter(host.selectedNames());
+/** Receives each decoded event with where it came from (label, line number). */
+export type EventSink = (event: Event, label: string, lineNo: number) => void;
+
+/**
+ * Streams recordings into `sink`, decoding only lines that may hold an event
+ * named in `selected` (undefined = all). Lines, skipped events and malformed
+ * lines are counted in `counters`.
+ */
+export async function readRecordings(
+  inputs: string[],
+  sink: EventSink,
+  counters: Counters,
+  selected: Set<string> | undefined,
+  options: ReplayOptions = {},
+): Promise<ReplayResult> {
+  const prefilter = new Prefilter(selected);
   const result: ReplayResult = { readErrors: [], shapes: { current: 0, legacy: 0 } };
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
 
@@ -87,12 +102,7 @@ export async function replay(inputs: string[], host: SignatureHost, options: Rep
         return;
       }
       result.shapes[decoded.shape]++;
-      try {
-        host.dispatch(decoded.event);
-      } catch (e) {
-        // A signature bug must not stop the input; Tracee logs OnEvent errors too.
-        counters.countMalformed(`${label}:${lineNo}`, `signature error: ${(e as Error).message}`);
-      }
+      sink(decoded.event, label, lineNo);
     };
     const splitter = new LineSplitter(maxLineBytes, onLine, (lineNo, bytes) => {
       counters.lines++;
@@ -114,6 +124,19 @@ export async function replay(inputs: string[], host: SignatureHost, options: Rep
   }
   for (const [name, n] of prefilter.skippedByName()) counters.countEvent(name, n);
   return result;
+}
+
+export async function replay(inputs: string[], host: SignatureHost, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const counters = host.counters;
+  const sink: EventSink = (event, label, lineNo) => {
+    try {
+      host.dispatch(event);
+    } catch (e) {
+      // A signature bug must not stop the input; Tracee logs OnEvent errors too.
+      counters.countMalformed(`${label}:${lineNo}`, `signature error: ${(e as Error).message}`);
+    }
+  };
+  return readRecordings(inputs, sink, counters, host.selectedNames(), options);
 }
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {

@@ -1,0 +1,127 @@
+// `tracee-sig serve`: the signatures as a gRPC SignatureService.
+import * as fs from 'node:fs';
+import { openSignatures } from '../config/signatures.js';
+import { summaryLines } from '../host/summary.js';
+import { FindingWriter } from '../sources/finding-writer.js';
+import { DEFAULT_LISTEN, formatAddress, isLoopback, parseAddress } from '../server/listen-address.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, SHUTDOWN_GRACE_MS, ServerError, startServer, type TlsFiles } from '../server/server.js';
+import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-option.js';
+import { EXIT, parseOptions, positiveInt, UsageError } from './usage.js';
+
+export const SERVE_HELP = `Usage: tracee-sig serve [options]
+
+Serves the signatures over gRPC as tracee.sig.v1.SignatureService
+(proto/tracee/sig/v1/signature.proto), with the standard grpc.health.v1.Health
+service answering SERVING once ready. One signature state is shared by every
+stream: a host that reconnects keeps what the signatures learned.
+
+Options:
+      --listen ADDR            unix:///PATH or tcp://HOST:PORT (HOST defaults to
+                               127.0.0.1; port 0 picks a free one)
+                               (default ${DEFAULT_LISTEN})
+      --findings-log FILE|-    also append every finding to FILE (or stdout) as a
+                               JSON line (Tracee main's detection event)
+      --max-message-bytes N    largest message taken or sent (default ${DEFAULT_MAX_MESSAGE_BYTES});
+                               a larger one fails its stream with RESOURCE_EXHAUSTED
+      --tls-cert FILE          serve TLS with this certificate (PEM) ...
+      --tls-key FILE           ... and this private key (PEM)
+      --tls-ca FILE            require client certificates signed by this CA (mutual TLS)
+${CONFIG_HELP}
+  -h, --help                   this help
+
+The unix socket is created with mode 0600; a stale socket at the path is
+replaced, anything else there is refused. Bytes that are not an EventBatch fail
+their stream alone with INVALID_ARGUMENT; events without a name, or that no
+signature can read, are counted (FindingBatch.events_unusable), not fatal.
+
+SIGTERM or SIGINT: stop accepting, answer every batch already received, end
+the streams with UNAVAILABLE, print a summary on stderr and exit 0 (after at
+most ${SHUTDOWN_GRACE_MS / 1000} s waiting for hosts to read their last answers).
+
+Exit status: 0 stopped by a signal, 2 bad option, 3 cannot listen.
+`;
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(args, {
+    listen: { type: 'string' },
+    'findings-log': { type: 'string' },
+    'max-message-bytes': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'tls-ca': { type: 'string' },
+    ...CONFIG_OPTIONS,
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(SERVE_HELP);
+    return EXIT.OK;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  let listen;
+  try {
+    listen = parseAddress(values.listen ?? DEFAULT_LISTEN);
+  } catch (e) {
+    throw new UsageError(`--listen: ${(e as Error).message}`);
+  }
+  const maxMessageBytes = positiveInt(values['max-message-bytes'], '--max-message-bytes', DEFAULT_MAX_MESSAGE_BYTES);
+  const tls = tlsFiles(values['tls-cert'], values['tls-key'], values['tls-ca']);
+  const choice = configFromOptions(values, 'serve');
+  if (!choice) return EXIT.USAGE;
+
+  let logStream: NodeJS.WritableStream | undefined;
+  const logPath = values['findings-log'];
+  if (logPath === '-') logStream = process.stdout;
+  else if (logPath !== undefined) {
+    try {
+      const fd = fs.openSync(logPath, 'a', 0o600);
+      logStream = fs.createWriteStream('', { fd });
+    } catch (e) {
+      process.stderr.write(`tracee-sig serve: cannot open --findings-log ${logPath}: ${(e as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+  }
+  const findingsLog = logStream ? new FindingWriter(logStream as fs.WriteStream, 'json') : undefined;
+
+  const runtime = openSignatures(choice.config, { warn: (m) => process.stderr.write(`tracee-sig serve: warning: ${m}\n`), extraApiServers: choice.apiServers });
+  const signatures = runtime.signatures;
+  runtime.start();
+  let server;
+  try {
+    server = await startServer({ listen, signatures, maxMessageBytes, tls, findingsLog, dataSources: runtime.dataSources });
+  } catch (e) {
+    if (!(e instanceof ServerError)) throw e;
+    process.stderr.write(`tracee-sig serve: ${e.message}\n`);
+    return /cannot read --tls/.test(e.message) ? EXIT.USAGE : EXIT.UNAVAILABLE;
+  }
+  const where = formatAddress(server.address);
+  if (!isLoopback(server.address) && !tls) {
+    process.stderr.write(`tracee-sig serve: warning: listening on ${where} without TLS: anyone who can reach it can send events and read findings\n`);
+  }
+  process.stderr.write(`tracee-sig serve: listening on ${where} (${signatures.map((s) => `${s.metadata.id} ${s.metadata.eventName}`).join(', ')}${tls ? (tls.ca ? ', mutual TLS' : ', TLS') : ''})\n`);
+
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  process.stderr.write(`tracee-sig serve: ${signal}: stopping; answering the batches already received\n`);
+  const { forced } = await server.stop();
+  await runtime.stop();
+  if (findingsLog) await findingsLog.flush();
+  if (logStream && logStream !== process.stdout) await new Promise<void>((resolve) => (logStream as fs.WriteStream).end(resolve));
+
+  const st = server.service.stats;
+  const host = server.service.host;
+  process.stderr.write(
+    `tracee-sig serve: stopped: ${st.streamsOpened} stream(s), ${st.batchesAnswered} batch(es) answered, ${st.eventsReceived} events received, ${st.eventsUnusable} unusable\n`,
+  );
+  if (forced) process.stderr.write(`tracee-sig serve: warning: hosts did not read their last answers within ${SHUTDOWN_GRACE_MS / 1000} s; their streams were cut\n`);
+  const lines = summaryLines({ counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() } });
+  process.stderr.write(lines.map((l) => `tracee-sig serve: ${l}`).join('\n') + '\n');
+  return EXIT.OK;
+}
+
+function tlsFiles(cert: string | undefined, key: string | undefined, ca: string | undefined): TlsFiles | undefined {
+  if (!cert && !key && !ca) return undefined;
+  if (!cert || !key) throw new UsageError('TLS needs both --tls-cert and --tls-key (--tls-ca adds client certificate checks)');
+  return { cert, key, ca };
+}
