@@ -34,7 +34,7 @@ export async function configCommand(args: string[]): Promise<number> {
       for (const w of c.warnings) process.stderr.write(`tracee-sig config: warning: ${w}\n`);
       process.stdout.write(
         `${rest[0]}: valid: ${c.allowlist.rules.length} allowlist rule(s) (${c.allowlist.mode}), ` +
-          `${c.apiServer.addresses.length} cluster-wide address(es), learning after ${c.apiServer.learnAfterContainers || 'never'} container(s), ` +
+          `${c.apiServer.addresses.length} cluster-wide address(es), ${c.apiServer.learnAfterContainers ? `learning after ${c.apiServer.learnAfterContainers} containers` : 'learning off'}, ` +
           `hostname resolution ${c.apiServer.resolveHostnames.enabled ? 'on' : 'off'}, dedup ${c.dedup.windowSeconds ? `${c.dedup.windowSeconds}s` : 'off'}, ` +
           `state file ${c.state.file ?? 'none'}\n`,
       );
