@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`tracee-sig ${name}: ${e.message}\nRun 'tracee-sig ${name} --help' for usage.\n`);
+      process.stderr.write(`tracee-sig ${name}: ${e.message}; see 'tracee-sig ${name} --help'\n`);
       return EXIT.USAGE;
     }
     process.stderr.write(`tracee-sig ${name}: internal error: ${(e as Error).stack ?? e}\n`);

@@ -5,7 +5,8 @@ import { OUTPUT_SHAPES } from '../encode/findings.js';
 import { SignatureHost } from '../host/host.js';
 import { summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js';
 import { FindingWriter } from '../sources/finding-writer.js';
-import { checkInputs, DEFAULT_MAX_LINE_BYTES, replay } from '../sources/replay.js';
+import { ioReason } from '../sources/io-errors.js';
+import { checkInputs, DEFAULT_MAX_LINE_BYTES, replay, type ReplayResult } from '../sources/replay.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-option.js';
 import { EXIT, oneOf, parseOptions, positiveInt, UsageError } from './usage.js';
 
@@ -34,8 +35,11 @@ lines are skipped and the replay goes on.
 
 TRC-1013 needs sched_process_exec events with their environment: ${ENV_CAPTURE_HELP}.
 
-Exit status: 0 replayed (even with malformed lines), 2 bad option, bad
-configuration or an input that cannot be read.
+Exit status: 0 replayed (even with malformed lines, which are reported);
+2 bad option, option value or configuration; 66 an input cannot be opened
+(missing, a directory, permission denied); 73 --output-file cannot be created;
+74 reading an input or writing findings failed part way (corrupt or truncated
+gzip, disk full, closed pipe); 70 internal error.
 `;
 
 export async function replayCommand(args: string[]): Promise<number> {
@@ -61,29 +65,37 @@ export async function replayCommand(args: string[]): Promise<number> {
   const unreadable = checkInputs(positionals);
   if (unreadable) {
     process.stderr.write(`tracee-sig replay: ${unreadable}\n`);
-    return EXIT.USAGE;
+    return EXIT.NO_INPUT;
   }
 
-  let out: NodeJS.WritableStream & fs.WriteStream | NodeJS.WriteStream = process.stdout;
-  if (values['output-file']) {
+  const outputFile = values['output-file'];
+  let out: fs.WriteStream | NodeJS.WriteStream = process.stdout;
+  if (outputFile !== undefined) {
     try {
-      out = fs.createWriteStream(values['output-file'], { flags: 'w' });
-      await new Promise<void>((resolve, reject) => (out as fs.WriteStream).once('open', () => resolve()).once('error', reject));
+      const file = fs.createWriteStream(outputFile, { flags: 'w' });
+      await new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject));
+      out = file;
     } catch (e) {
-      process.stderr.write(`tracee-sig replay: cannot write --output-file ${values['output-file']}: ${(e as Error).message}\n`);
-      return EXIT.USAGE;
+      process.stderr.write(`tracee-sig replay: cannot write --output-file ${outputFile}: ${ioReason(e)}; choose a path in a writable directory\n`);
+      return EXIT.CANT_CREATE;
     }
   }
   const writer = new FindingWriter(out, shape);
   const runtime = openSignatures(config, { warn, extraApiServers: apiServers });
   const host = new SignatureHost(runtime.signatures, (finding, meta) => writer.write(finding, meta), undefined, runtime.dataSources);
   runtime.start();
-  const result = await replay(positionals, host, { maxLineBytes, afterChunk: () => writer.ready() });
-  host.sourceComplete();
-  host.close();
-  await runtime.stop();
-  await writer.flush();
-  if (out !== process.stdout) await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
+  let result: ReplayResult = { readErrors: [], shapes: { current: 0, legacy: 0 } };
+  let writeError: unknown;
+  try {
+    result = await replay(positionals, host, { maxLineBytes, afterChunk: () => writer.ready() });
+    host.sourceComplete();
+    host.close();
+    await runtime.stop();
+    await writer.finish(out !== process.stdout);
+  } catch (e) {
+    if (!writer.error) throw e; // not an output failure: a bug, reported as internal
+    writeError = writer.error;
+  }
 
   if (!values.quiet) {
     const signatureCounters = { ...host.signatureCounters(), ...runtime.counters() };
@@ -92,5 +104,12 @@ export async function replayCommand(args: string[]): Promise<number> {
   } else {
     for (const e of result.readErrors) process.stderr.write(`tracee-sig replay: read error: ${e}\n`);
   }
-  return result.readErrors.length > 0 ? EXIT.USAGE : EXIT.OK;
+  if (writeError) {
+    const dest = outputFile ?? 'stdout';
+    const code = (writeError as NodeJS.ErrnoException).code;
+    const todo = code === 'EPIPE' ? 'keep the reading end open until the replay ends' : code === 'ENOSPC' ? 'free space or choose another --output-file' : `check ${dest}`;
+    process.stderr.write(`tracee-sig replay: cannot write findings to ${dest}: ${ioReason(writeError)}; the replay stopped and later findings were not written; ${todo}, then run again\n`);
+    return EXIT.IO_ERROR;
+  }
+  return result.readErrors.length > 0 ? EXIT.IO_ERROR : EXIT.OK;
 }

@@ -1,8 +1,23 @@
 // Shared CLI plumbing: option parsing with clear errors, and exit codes.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** Exit codes, documented in README ("Limits and failure behaviour"). */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNAVAILABLE: 3, INTERNAL: 70 } as const;
+/**
+ * Exit codes, documented in README ("Limits and failure behaviour"). The
+ * input/output ones are sysexits.h's, as INTERNAL (EX_SOFTWARE) is.
+ */
+export const EXIT = {
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  UNAVAILABLE: 3,
+  /** An input cannot be opened: missing, a directory, permission denied (EX_NOINPUT). */
+  NO_INPUT: 66,
+  INTERNAL: 70,
+  /** An output file cannot be created (EX_CANTCREAT). */
+  CANT_CREATE: 73,
+  /** Reading an input or writing the output failed part way (EX_IOERR). */
+  IO_ERROR: 74,
+} as const;
 
 export class UsageError extends Error {}
 
@@ -12,7 +27,9 @@ export function parseOptions<O extends Options>(args: string[], options: O) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    // One line: node's messages add advice on further lines ("To specify ..."), ours says where to look.
+    const message = (e as Error).message.replace(/\.?\s*To specify (a positional|an option) argument.*$/s, '').replace(/\s*\n\s*/g, ' ');
+    throw new UsageError(message.replace(/\.$/, ''));
   }
 }
 

@@ -63,3 +63,26 @@ export function exactIntegerText(raw: string, key: string, parsed: number): stri
   }
   return Number.isInteger(parsed) ? BigInt(parsed).toString() : String(Math.trunc(parsed));
 }
+
+/**
+ * Deepest nesting accepted in one event. Tracee's events nest about 8 levels;
+ * anything far deeper is hostile, and would overflow the stack in the decoders
+ * and encoders that walk it (detected_from.parent, ancestors, struct values).
+ */
+export const MAX_NESTING = 64;
+
+/** Throws a DecodeError when `value` nests objects or arrays deeper than MAX_NESTING. */
+export function checkNesting(value: unknown): void {
+  if (!nestedWithin(value, MAX_NESTING)) throw new DecodeError('', `nested deeper than ${MAX_NESTING} levels`);
+}
+
+function nestedWithin(v: unknown, levels: number): boolean {
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return true;
+  if (levels === 0) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!nestedWithin(x, levels - 1)) return false;
+    return true;
+  }
+  for (const k in v) if (!nestedWithin((v as Json)[k], levels - 1)) return false;
+  return true;
+}

@@ -2,7 +2,7 @@
 import type { Event } from '../model/event.js';
 import { decodeCurrent } from './current.js';
 import { DecodeError, describe } from './errors.js';
-import { isObject } from './fields.js';
+import { checkNesting, isObject } from './fields.js';
 import { decodeLegacy } from './legacy.js';
 
 export type JsonShape = 'current' | 'legacy';
@@ -21,6 +21,7 @@ export function decodeJsonLine(line: string): DecodedLine {
     throw new DecodeError('', `not valid JSON (${(e as Error).message})`);
   }
   if (!isObject(o)) throw new DecodeError('', `expected a JSON object, got ${describe(o)}`);
+  checkNesting(o);
   // Legacy lines name the event in "eventName"; current ones in "name" with a string timestamp.
   if ('eventName' in o) return { event: decodeLegacy(o, line), shape: 'legacy' };
   if ('name' in o) return { event: decodeCurrent(o), shape: 'current' };

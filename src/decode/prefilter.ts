@@ -2,22 +2,19 @@
 // only those lines are parsed (the replay hot path: parsing is the cost), and
 // counts the skipped ones by name without making a string per line.
 //
-// Fast path, for lines laid out as Tracee writes them ({"timestamp":… first):
+// Only lines laid out as Tracee writes them ({"timestamp":… first) are skipped:
 // the event name is read at its known place — in the current shape right after
 // "timestamp" and "id", in the legacy shape at the first "eventName" key, which
 // nothing before it can contain unescaped. Names with escapes are always parsed.
-// Any other line takes the careful path: a selected name must appear in it as a
-// JSON string (or it must use \u escapes), else it is skipped only when it looks
-// like a whole object whose name can be read. Everything else is parsed, so
-// malformed lines are reported, never silently skipped.
+// Any other line is parsed, so that malformed lines are reported and every
+// event is counted under its real name (a line laid out otherwise may hold a
+// nested "name" key before the event's own).
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const TIMESTAMP_KEY = Buffer.from('{"timestamp":');
 const ID_KEY = Buffer.from(',"id":');
 const NAME_KEY = Buffer.from(',"name":"');
-const BACKSLASH_U = Buffer.from('\\u');
 const LEGACY_NAME = Buffer.from('"eventName":"');
-const CURRENT_NAME = Buffer.from('"name":"');
 const MAX_NAME = 128;
 
 /** One event name seen in raw bytes: whether it is selected, and how many were skipped. */
@@ -30,13 +27,11 @@ interface NameCell {
 
 export class Prefilter {
   private readonly selected: Set<string> | undefined;
-  private readonly tokens: Buffer[];
   private readonly cells = new Map<number, NameCell[]>();
 
   /** `names` undefined = every event is selected. */
   constructor(names: Set<string> | undefined) {
     this.selected = names;
-    this.tokens = names ? [...names].map((n) => Buffer.from(JSON.stringify(n))) : [];
   }
 
   /**
@@ -46,15 +41,8 @@ export class Prefilter {
    */
   skip(buf: Buffer, start: number, end: number): boolean {
     if (!this.selected || !endsLikeObject(buf, start, end)) return false;
-    let cell = this.traceeLayoutName(buf, start, end);
-    if (cell === null) return false;
-    if (cell === undefined) {
-      if (this.mayHoldSelected(buf, start, end)) return false;
-      const from = anyNameStart(buf, start, end);
-      cell = from < 0 ? null : this.cellAt(buf, from, end);
-      if (!cell) return false;
-    }
-    if (cell.selected) return false;
+    const cell = this.traceeLayoutName(buf, start, end);
+    if (!cell || cell.selected) return false;
     cell.skipped++;
     return true;
   }
@@ -83,12 +71,6 @@ export class Prefilter {
     const key = buf.indexOf(LEGACY_NAME, at);
     if (key < 0 || key >= end) return undefined;
     return this.cellAt(buf, key + LEGACY_NAME.length, end);
-  }
-
-  private mayHoldSelected(buf: Buffer, start: number, end: number): boolean {
-    const line = buf.subarray(start, end);
-    for (const t of this.tokens) if (line.indexOf(t) >= 0) return true;
-    return line.indexOf(BACKSLASH_U) >= 0 || !startsLikeObject(line);
   }
 
   /** The name cell for the string starting at `from`; null when it is not a plain name. */
@@ -128,23 +110,8 @@ function startsWith(buf: Buffer, prefix: Buffer, at: number, end: number): boole
   return true;
 }
 
-function startsLikeObject(line: Buffer): boolean {
-  let i = 0;
-  while (i < line.length && (line[i] === 0x20 || line[i] === 0x09)) i++;
-  return line[i] === 0x7b;
-}
-
 function endsLikeObject(buf: Buffer, start: number, end: number): boolean {
   let j = end - 1;
   while (j >= start && (buf[j] === 0x20 || buf[j] === 0x09 || buf[j] === 0x0d)) j--;
   return j > start && buf[j] === 0x7d;
-}
-
-/** Where the event name's text starts wherever its key is, or -1. */
-function anyNameStart(buf: Buffer, start: number, end: number): number {
-  const line = buf.subarray(start, end);
-  const legacy = line.indexOf(LEGACY_NAME);
-  if (legacy >= 0) return start + legacy + LEGACY_NAME.length;
-  const current = line.indexOf(CURRENT_NAME);
-  return current >= 0 ? start + current + CURRENT_NAME.length : -1;
 }

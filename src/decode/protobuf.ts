@@ -50,7 +50,7 @@ export function eventFromProtoObject(o: Obj): Event {
   if (typeof o.name !== 'string' || o.name === '') throw new DecodeError('name', 'missing or empty');
   const id = typeof o.id === 'number' ? o.id : typeof o.id === 'string' ? eventIds[o.id] ?? (Number(o.id) || 0) : 0;
   const event: Event = {
-    timestamp: timestamp(o.timestamp),
+    timestamp: timestamp(o.timestamp, 'timestamp'),
     id,
     name: o.name,
     policies: o.policies ? { matched: o.policies.matched ?? [] } : undefined,
@@ -62,14 +62,25 @@ export function eventFromProtoObject(o: Obj): Event {
   return event;
 }
 
-function timestamp(t: Obj | undefined): Timestamp | undefined {
+// google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
+const MIN_SECONDS = -62135596800;
+const MAX_SECONDS = 253402300799;
+
+function timestamp(t: Obj | undefined, field: string): Timestamp | undefined {
   if (!t) return undefined;
-  return { seconds: Number(t.seconds ?? 0), nanos: Number(t.nanos ?? 0) };
+  const seconds = Number(t.seconds ?? 0);
+  const nanos = Number(t.nanos ?? 0);
+  // Out of range, the model's exact time (and every encoder after it) has no meaning.
+  if (!Number.isInteger(seconds) || seconds < MIN_SECONDS || seconds > MAX_SECONDS) {
+    throw new DecodeError(`${field}.seconds`, `${t.seconds} is outside google.protobuf.Timestamp's range (years 1 to 9999)`);
+  }
+  if (!Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) throw new DecodeError(`${field}.nanos`, `expected 0 to 999999999, got ${t.nanos}`);
+  return { seconds, nanos };
 }
 
 const u32 = (w: Obj | undefined): number | undefined => (w ? Number(w.value ?? 0) : undefined);
 
-function process(p: Obj): Process {
+function process(p: Obj, path: string): Process {
   const t = p.thread;
   return {
     executable: p.executable ? { path: p.executable.path ?? '' } : undefined,
@@ -79,7 +90,7 @@ function process(p: Obj): Process {
     real_user: p.real_user ? { id: u32(p.real_user.id) } : undefined,
     thread: t
       ? {
-          start_time: timestamp(t.start_time),
+          start_time: timestamp(t.start_time, `${path}.thread.start_time`),
           name: t.name,
           unique_id: u32(t.unique_id),
           host_tid: u32(t.host_tid),
@@ -91,13 +102,13 @@ function process(p: Obj): Process {
             : undefined,
         }
       : undefined,
-    ancestors: p.ancestors?.length ? p.ancestors.map(process) : undefined,
+    ancestors: p.ancestors?.length ? p.ancestors.map((a: Obj, i: number) => process(a, `${path}.ancestors[${i}]`)) : undefined,
   };
 }
 
 function workload(w: Obj): Workload {
   const out: Workload = {};
-  if (w.process) out.process = process(w.process);
+  if (w.process) out.process = process(w.process, 'workload.process');
   if (w.container) {
     const c = w.container;
     out.container = {

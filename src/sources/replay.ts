@@ -3,6 +3,7 @@
 // input size. A bad line is counted and reported with file:line and the input
 // goes on; only unreadable input stops a file.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,13 +13,17 @@ import { Prefilter } from '../decode/prefilter.js';
 import type { SignatureHost } from '../host/host.js';
 import type { Counters } from '../host/counters.js';
 import type { Event } from '../model/event.js';
+import { ioReason } from './io-errors.js';
 import { LineSplitter } from './lines.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 export interface ReplayOptions {
   maxLineBytes?: number;
-  /** Called after each input chunk: lets the caller apply output backpressure. */
+  /**
+   * Called after each input chunk: lets the caller apply output backpressure.
+   * If it throws (the output failed), the replay stops and rethrows that error.
+   */
   afterChunk?: () => Promise<void>;
 }
 
@@ -28,18 +33,20 @@ export interface ReplayResult {
   shapes: { current: number; legacy: number };
 }
 
-/** Fails fast, before any output, when an input cannot be opened. */
+/** Fails fast, before any output, when an input cannot be opened: what, where, and what to do. */
 export function checkInputs(inputs: string[]): string | undefined {
   for (const input of inputs) {
     if (input === '-') continue;
     try {
       const st = fs.statSync(input);
-      if (st.isDirectory()) return `${input}: is a directory, expected a recording file`;
-      fs.accessSync(input, fs.constants.R_OK);
+      if (st.isDirectory()) return `${input}: is a directory, expected a recording file; give the files in it (e.g. ${path.join(input, '*.json')})`;
+      // Opening a file is the honest test; a pipe or FIFO would block on open, so only its mode is checked.
+      if (st.isFile()) fs.closeSync(fs.openSync(input, 'r'));
+      else fs.accessSync(input, fs.constants.R_OK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-      return `${input}: cannot read: ${why}`;
+      const todo = code === 'EACCES' || code === 'EPERM' ? 'run as a user who may read it, or change its permissions' : 'check the path';
+      return `${input}: cannot read: ${ioReason(e)}; ${todo}`;
     }
   }
   return undefined;
@@ -109,18 +116,26 @@ export async function readRecordings(
       counters.countMalformed(`${label}:${lineNo}`, `line of ${bytes} bytes exceeds the maximum of ${maxLineBytes} bytes; skipped`);
     });
     const source = input === '-' ? process.stdin : fs.createReadStream(input, { highWaterMark: 1 << 20 });
+    let outputFailure: { error: unknown } | undefined;
     try {
       for await (const chunk of chunksOf(source)) {
         splitter.push(chunk);
-        if (options.afterChunk) await options.afterChunk();
+        if (!options.afterChunk) continue;
+        try {
+          await options.afterChunk();
+        } catch (error) {
+          outputFailure = { error };
+          break;
+        }
       }
-      splitter.end();
+      if (!outputFailure) splitter.end();
     } catch (e) {
       splitter.end();
-      result.readErrors.push(`${label}: read failed after line ${splitter.lines}: ${(e as Error).message}`);
+      result.readErrors.push(`${label}: read failed after line ${splitter.lines}: ${ioReason(e)}; the lines before it were replayed, the rest of this input was not`);
     } finally {
       if (input !== '-') (source as fs.ReadStream).destroy();
     }
+    if (outputFailure) throw outputFailure.error;
   }
   for (const [name, n] of prefilter.skippedByName()) counters.countEvent(name, n);
   return result;

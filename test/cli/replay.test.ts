@@ -77,35 +77,7 @@ describe('tracee-sig replay (end to end)', () => {
     expect(lines(require('node:fs').readFileSync(outFile, 'utf8'))).to.have.length(1);
   });
 
-  describe('errors exit 2 with one clear line', () => {
-    it('an unreadable file', () => {
-      const r = tracee(['replay', `${tmp.dir}/nope.json`]);
-      expect(r.status).to.equal(2);
-      expect(r.stdout).to.equal('');
-      expect(r.stderr).to.equal(`tracee-sig replay: ${tmp.dir}/nope.json: cannot read: no such file\n`);
-    });
-    it('a directory', () => {
-      expect(tracee(['replay', tmp.dir]).stderr).to.contain('is a directory');
-    });
-    it('a bad option value', () => {
-      const r = tracee(['replay', '--output', 'xml', 'x']);
-      expect(r.status).to.equal(2);
-      expect(r.stderr).to.contain('--output must be one of auto, json, legacy, rules; got "xml"');
-    });
-    it('an unknown option', () => {
-      const r = tracee(['replay', '--frobnicate', 'x']);
-      expect(r.status).to.equal(2);
-      expect(r.stderr).to.match(/Unknown option '--frobnicate'/);
-    });
-    it('no input', () => {
-      expect(tracee(['replay']).status).to.equal(2);
-    });
-    it('an unknown command', () => {
-      const r = tracee(['frob']);
-      expect(r.status).to.equal(2);
-      expect(r.stderr).to.contain('unknown command "frob"');
-    });
-  });
+  // Every error path: test/cli/replay-errors.test.ts.
 
   it('explains itself in --help', () => {
     expect(tracee(['--help']).stdout).to.contain('replay');

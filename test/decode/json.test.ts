@@ -223,6 +223,9 @@ describe('decodeJsonLine', () => {
       ['started of the wrong type', mutate(curConnect, (o) => (o.workload.container.started = 'yes')), /^workload\.container\.started: expected true or false/],
       ['a str_array that is not an object', mutate(curExec, (o) => (o.data.find((d: { name: string }) => d.name === 'env').str_array = ['x'])), /\(env\)\.str_array: expected/],
       ['a sockaddr port of the wrong type', mutate(curConnect, (o) => (o.data[2].sockaddr.sin_port = '443')), /sockaddr\.sin_port: expected a number/],
+      // Nested deep enough to overflow the stack of the decoder (detected_from.parent) or of an encoder.
+      ['detected_from nested 20,000 deep', curConnect.slice(0, -1) + ',"detected_from":' + '{"id":1,"name":"x","parent":'.repeat(20000) + '{}' + '}'.repeat(20000) + '}', /^nested deeper than 64 levels/],
+      ['a legacy container nested 5,000 deep', legConnect.replace(/"container":\{[^}]*\}/, '"container":' + '{"a":'.repeat(5000) + '{}' + '}'.repeat(5000)), /^nested deeper than 64 levels/],
     ];
     for (const [what, line, expected] of cases) {
       it(what, () => expect(errorOf(line).message).to.match(expected));

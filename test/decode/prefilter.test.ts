@@ -33,6 +33,18 @@ describe('Prefilter', () => {
     expect(skip('{"x":1}')).to.equal(undefined);
   });
 
+  it('parses lines laid out otherwise, so each is counted under its real name or reported', () => {
+    // The event's own name after a nested "name" (the thread's, an argument's): skipping it
+    // counted it as an event named "curl" or "pathname".
+    const o = JSON.parse(curRemove);
+    const reordered = JSON.stringify({ workload: o.workload, data: o.data, name: o.name, timestamp: o.timestamp, id: o.id });
+    expect(skip(reordered)).to.equal(undefined);
+    const spaced = legRemove.replace('"eventName":"container_remove"', '"eventName" : "container_remove"');
+    expect(skip(spaced)).to.equal(undefined);
+    // A corrupted line that still ends in "}" is not an event: parse it, so it is reported.
+    expect(skip('{"workload":{"process":{"thread":{"name":"curl"}}},"name":"openat", broken}')).to.equal(undefined);
+  });
+
   it('parses everything when a signature selects every event', () => {
     const b = Buffer.from(curRemove);
     expect(new Prefilter(undefined).skip(b, 0, b.length)).to.equal(false);
