@@ -73,16 +73,23 @@ export const MAX_NESTING = 64;
 
 /** Throws a DecodeError when `value` nests objects or arrays deeper than MAX_NESTING. */
 export function checkNesting(value: unknown): void {
-  if (!nestedWithin(value, MAX_NESTING)) throw new DecodeError('', `nested deeper than ${MAX_NESTING} levels`);
+  if (value !== null && typeof value === 'object' && !nestedWithin(value, MAX_NESTING)) throw new DecodeError('', `nested deeper than ${MAX_NESTING} levels`);
 }
 
-function nestedWithin(v: unknown, levels: number): boolean {
-  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return true;
+function nestedWithin(v: object, levels: number): boolean {
+  // Hot path (every decoded line): primitives are tested inline, not by a call.
   if (levels === 0) return false;
   if (Array.isArray(v)) {
-    for (const x of v) if (!nestedWithin(x, levels - 1)) return false;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x !== null && typeof x === 'object' && !nestedWithin(x, levels - 1)) return false;
+    }
     return true;
   }
-  for (const k in v) if (!nestedWithin((v as Json)[k], levels - 1)) return false;
+  if (ArrayBuffer.isView(v)) return true;
+  for (const k in v) {
+    const x = (v as Json)[k];
+    if (x !== null && typeof x === 'object' && !nestedWithin(x, levels - 1)) return false;
+  }
   return true;
 }

@@ -37,6 +37,7 @@ export function decodeLegacy(o: Json, raw: string): Event {
     workload: legacyWorkload(o, raw),
     data: legacyArgs(o.args, name),
     legacy: o,
+    legacyText: raw,
   };
   return event;
 }

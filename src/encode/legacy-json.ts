@@ -119,9 +119,18 @@ function sortedKeys(o: Obj): Obj {
   return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
 }
 
-/** Go's json.Marshal of the signature's Properties in a finding's metadata (sorted keys). */
-function legacyProperties(meta: SignatureMetadata): Obj {
-  return sortedKeys({
+/** The JSON of a signature's constant metadata, made once per signature. */
+interface MetadataJson {
+  legacy: string; // "metadata" of a v0.24 detection event
+  rules: string; // "SigMetadata" of a tracee-rules finding
+}
+const metadataJson = new WeakMap<SignatureMetadata, MetadataJson>();
+
+function metadataJsonOf(meta: SignatureMetadata): MetadataJson {
+  let m = metadataJson.get(meta);
+  if (m) return m;
+  // Properties as Go's json.Marshal writes a map: sorted keys; v0.18+ adds these keys, null when unset.
+  const legacyProperties = sortedKeys({
     ...meta.properties,
     Category: meta.category,
     Severity: meta.severity,
@@ -131,34 +140,9 @@ function legacyProperties(meta: SignatureMetadata): Obj {
     signatureID: meta.id,
     signatureName: meta.name,
   });
-}
-
-/** The detection event unified `tracee` v0.24 printed for a signature finding. */
-export function legacyFinding(finding: Event, meta: SignatureMetadata): string {
-  const trigger = legacyContext({ ...finding, name: finding.detected_from?.name ?? '', data: finding.detected_from?.data ?? [] });
-  const args: Obj[] = finding.data.map((v) => ({ name: v.name, type: goType(v), value: findingData({ ...finding, data: [v] })[v.name] }));
-  args.push({
-    name: 'detectedFrom',
-    type: 'unknown',
-    value: { args: trigger.args, id: Number(trigger.eventId), name: trigger.eventName, returnValue: trigger.returnValue ?? 0 },
-  });
-  const out: Obj = { ...trigger };
-  out.eventId = String(FIRST_SIGNATURE_EVENT_ID + (finding.id - FIRST_DETECTOR_EVENT_ID));
-  out.eventName = meta.eventName;
-  out.argsNum = args.length;
-  out.returnValue = 0;
-  out.args = args;
-  out.metadata = { Version: meta.version, Description: meta.description, Tags: meta.tags, Properties: legacyProperties(meta) };
-  return writeJson(out);
-}
-
-/** tracee-rules' rawjson template: {"Data":…,"Context":…,"SigMetadata":…}. */
-export function rulesFinding(finding: Event, meta: SignatureMetadata): string {
-  const context = legacyContext({ ...finding, name: finding.detected_from?.name ?? '', data: finding.detected_from?.data ?? [] });
-  return writeJson({
-    Data: sortedKeys(findingData(finding)),
-    Context: context,
-    SigMetadata: {
+  m = {
+    legacy: JSON.stringify({ Version: meta.version, Description: meta.description, Tags: meta.tags, Properties: legacyProperties }),
+    rules: JSON.stringify({
       ID: meta.id,
       Version: meta.version,
       Name: meta.name,
@@ -166,6 +150,81 @@ export function rulesFinding(finding: Event, meta: SignatureMetadata): string {
       Description: meta.description,
       Tags: meta.tags,
       Properties: sortedKeys({ ...meta.properties, Severity: meta.severity, Category: meta.category, Technique: meta.mitre.technique.name, external_id: meta.mitre.technique.id }),
-    },
+    }),
+  };
+  metadataJson.set(meta, m);
+  return m;
+}
+
+/** The finding's own args, as v0.24 printed finding data (Go types of the values). */
+function findingArgs(finding: Event): Obj[] {
+  return finding.data.map((v) => ({ name: v.name, type: goType(v), value: findingData({ ...finding, data: [v] })[v.name] }));
+}
+
+const signatureEventId = (finding: Event) => String(FIRST_SIGNATURE_EVENT_ID + (finding.id - FIRST_DETECTOR_EVENT_ID));
+
+/**
+ * The v0.24 detection event made from the trigger's own line, as printed: only
+ * eventId, eventName, argsNum, returnValue and args change and metadata is added,
+ * so everything else stays byte for byte what the user's Tracee wrote. Undefined
+ * when the line is not laid out as Tracee writes it (then the object path runs).
+ */
+function legacyFindingFromText(finding: Event, meta: SignatureMetadata): string | undefined {
+  const text = finding.legacyText;
+  const o = finding.legacy;
+  if (!text || !o || text.charCodeAt(0) !== 0x7b || !text.endsWith(']}')) return undefined;
+  const idAt = text.indexOf('"eventId":"');
+  const nameAt = text.indexOf(',"eventName":"', idAt);
+  const argsNumAt = text.indexOf(',"argsNum":', nameAt);
+  const returnAt = text.indexOf(',"returnValue":', argsNumAt);
+  const argsAt = text.indexOf(',"args":[', returnAt);
+  if (idAt < 0 || nameAt < 0 || argsNumAt < 0 || returnAt < 0 || argsAt < 0) return undefined;
+  // The values read from the text must be the ones JSON.parse saw, or the layout is not Tracee's.
+  if (text.slice(idAt + 11, nameAt) !== `${o.eventId}"`) return undefined;
+  const nameEnd = text.indexOf('"', nameAt + 14);
+  if (text.slice(nameAt + 14, nameEnd) !== o.eventName) return undefined;
+  const returnEnd = text.indexOf(',', returnAt + 15);
+  const returnText = text.slice(returnAt + 15, returnEnd);
+  if (returnEnd < 0 || returnEnd > argsAt || Number(returnText) !== o.returnValue) return undefined;
+  const triggerArgs = text.slice(argsAt + 8, text.length - 1);
+  const args = findingArgs(finding);
+  const detectedFrom = `{"name":"detectedFrom","type":"unknown","value":{"args":${triggerArgs},"id":${Number(o.eventId)},"name":${JSON.stringify(o.eventName)},"returnValue":${returnText}}}`;
+  return (
+    text.slice(0, idAt) +
+    `"eventId":"${signatureEventId(finding)}","eventName":${JSON.stringify(meta.eventName)}` +
+    text.slice(nameEnd + 1, argsNumAt) +
+    `,"argsNum":${args.length + 1},"returnValue":0` +
+    text.slice(returnEnd, argsAt) +
+    `,"args":[${JSON.stringify(args).slice(1, -1)},${detectedFrom}],"metadata":${metadataJsonOf(meta).legacy}}`
+  );
+}
+
+/** The detection event unified `tracee` v0.24 printed for a signature finding. */
+export function legacyFinding(finding: Event, meta: SignatureMetadata): string {
+  const fast = legacyFindingFromText(finding, meta);
+  if (fast !== undefined) return fast;
+  const trigger = legacyContext({ ...finding, name: finding.detected_from?.name ?? '', data: finding.detected_from?.data ?? [] });
+  const args = findingArgs(finding);
+  args.push({
+    name: 'detectedFrom',
+    type: 'unknown',
+    value: { args: trigger.args, id: Number(trigger.eventId), name: trigger.eventName, returnValue: trigger.returnValue ?? 0 },
   });
+  const out: Obj = { ...trigger };
+  out.eventId = signatureEventId(finding);
+  out.eventName = meta.eventName;
+  out.argsNum = args.length;
+  out.returnValue = 0;
+  out.args = args;
+  out.metadata = JSON.parse(metadataJsonOf(meta).legacy);
+  return writeJson(out);
+}
+
+/** tracee-rules' rawjson template: {"Data":…,"Context":…,"SigMetadata":…}; the Context is the trigger's line as printed. */
+export function rulesFinding(finding: Event, meta: SignatureMetadata): string {
+  const text = finding.legacyText;
+  const context = text && text.charCodeAt(0) === 0x7b && text.charCodeAt(text.length - 1) === 0x7d
+    ? text
+    : writeJson(legacyContext({ ...finding, name: finding.detected_from?.name ?? '', data: finding.detected_from?.data ?? [] }));
+  return `{"Data":${JSON.stringify(sortedKeys(findingData(finding)))},"Context":${context},"SigMetadata":${metadataJsonOf(meta).rules}}`;
 }

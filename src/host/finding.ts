@@ -43,5 +43,6 @@ export function buildFinding(meta: SignatureMetadata, eventId: number, output: S
       parent: trigger.detected_from,
     },
     legacy: trigger.legacy,
+    legacyText: trigger.legacyText,
   };
 }

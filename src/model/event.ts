@@ -114,6 +114,8 @@ export interface Event {
    * triggering event's context exactly as the user's Tracee printed it.
    */
   legacy?: Record<string, unknown>;
+  /** Edge bookkeeping: that object's line, as printed, so it can be echoed byte for byte. */
+  legacyText?: string;
 }
 
 export type Origin = 'host' | 'container' | 'container-init';

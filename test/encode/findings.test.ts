@@ -107,3 +107,31 @@ describe('writeJson', () => {
     expect(JSON.parse(writeJson({ a: forged }))).to.deep.equal({ a: forged });
   });
 });
+
+describe('legacy findings from the trigger\'s own line', () => {
+  // Same JSON values; the text path also keeps Tracee's own bytes (e.g. Go's \u0026 for &).
+  it('say exactly what the object path says, for every legacy fixture finding', () => {
+    const dir = path.join(__dirname, '..', '..', '..', 'fixtures');
+    let compared = 0;
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.legacy.json'))) {
+      const lines = fs.readFileSync(path.join(dir, file), 'utf8').split('\n').filter(Boolean);
+      for (const finding of findingsOf(lines)) {
+        for (const shape of ['legacy', 'rules'] as const) {
+          const fromText = formatFinding(finding, metadata, shape);
+          const fromObject = formatFinding({ ...finding, legacyText: undefined }, metadata, shape);
+          expect(JSON.parse(fromText), `${file} ${shape}`).to.deep.equal(JSON.parse(fromObject));
+          compared++;
+        }
+      }
+    }
+    expect(compared).to.be.greaterThan(20);
+  });
+
+  it('fall back to the object path when the line is not laid out as Tracee writes it', () => {
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(legConnect)).reverse()));
+    const [finding] = findingsOf([legExec, reordered]);
+    const out = JSON.parse(formatFinding(finding, metadata, 'legacy'));
+    expect(out.eventName).to.equal('k8s_api_connection');
+    expect(out.args.map((a: { name: string }) => a.name)).to.deep.equal(['ip', 'container_id', 'comm', 'port', 'detectedFrom']);
+  });
+});
