@@ -1,11 +1,4 @@
 // The one entry point: `tracee-sig <command> [options]`.
-import { attachCommand } from './commands/attach.js';
-import { configCommand } from './commands/config.js';
-import { listCommand } from './commands/list.js';
-import { replayCommand } from './commands/replay.js';
-import { sendCommand } from './commands/send.js';
-import { serveCommand } from './commands/serve.js';
-import { testCommand } from './commands/test.js';
 import { EXIT, UsageError } from './commands/usage.js';
 
 interface Command {
@@ -13,14 +6,16 @@ interface Command {
   run(args: string[]): Promise<number>;
 }
 
+// Each command's module is loaded only when that command runs: `replay` should
+// not pay for gRPC, YAML or the config schema at start-up.
 const COMMANDS: Record<string, Command> = {
-  replay: { summary: 'replay recorded Tracee events (JSON lines, .gz, stdin) and print findings', run: replayCommand },
-  attach: { summary: "attach to a running Tracee's gRPC event stream and print findings", run: attachCommand },
-  serve: { summary: 'serve the signatures over gRPC (tracee.sig.v1.SignatureService)', run: serveCommand },
-  send: { summary: 'stream recordings to a signature service over gRPC and print its findings', run: sendCommand },
-  test: { summary: 'run signature test cases (YAML/JSON: events in, expected findings) for CI', run: testCommand },
-  list: { summary: 'list the signatures and the events they select', run: listCommand },
-  config: { summary: 'validate a configuration file, or print its JSON Schema', run: configCommand },
+  replay: { summary: 'replay recorded Tracee events (JSON lines, .gz, stdin) and print findings', run: async (a) => (await import('./commands/replay.js')).replayCommand(a) },
+  attach: { summary: "attach to a running Tracee's gRPC event stream and print findings", run: async (a) => (await import('./commands/attach.js')).attachCommand(a) },
+  serve: { summary: 'serve the signatures over gRPC (tracee.sig.v1.SignatureService)', run: async (a) => (await import('./commands/serve.js')).serveCommand(a) },
+  send: { summary: 'stream recordings to a signature service over gRPC and print its findings', run: async (a) => (await import('./commands/send.js')).sendCommand(a) },
+  test: { summary: 'run signature test cases (YAML/JSON: events in, expected findings) for CI', run: async (a) => (await import('./commands/test.js')).testCommand(a) },
+  list: { summary: 'list the signatures and the events they select', run: async (a) => (await import('./commands/list.js')).listCommand(a) },
+  config: { summary: 'validate a configuration file, or print its JSON Schema', run: async (a) => (await import('./commands/config.js')).configCommand(a) },
 };
 
 function help(): string {
