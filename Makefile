@@ -2,7 +2,7 @@
 # `make test` installs what the tests need and runs them.
 NPM_INSTALL_STAMP := node_modules/.install-stamp
 
-.PHONY: install build run test bench bench-memory bench-grpc bench-replay clean
+.PHONY: install build run test bench bench-memory bench-grpc bench-replay soak clean
 
 install: $(NPM_INSTALL_STAMP)
 
@@ -36,6 +36,10 @@ bench-memory: build
 # OnEvents throughput from a separate client process, beside the grpc-js transport floor.
 bench-grpc: build
 	node dist/bench/grpc/run.js
+
+# Steady load on serve for SOAK_SECONDS (default 120); RSS must stay flat after warm-up. Not in `make test`.
+soak: build
+	node dist/bench/soak/run.js
 
 clean:
 	rm -rf dist node_modules

@@ -9,7 +9,8 @@ import type { Event } from '../model/event.js';
 import type { SignatureMetadata } from '../model/signature.js';
 import { DEFAULT_RETRY, DEFAULT_TRACEE_ADDRESS, parseTraceeAddress, TraceeAttachment, type RetryPolicy } from '../sources/attach.js';
 import { FindingWriter } from '../sources/finding-writer.js';
-import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-option.js';
+import { ioReason } from '../sources/io-errors.js';
+import { CONFIG_HELP, CONFIG_OPTIONS, configOrExit } from './config-option.js';
 import { EXIT, oneOf, parseOptions, positiveInt, UsageError } from './usage.js';
 
 export const ATTACH_HELP = `Usage: tracee-sig attach [options]
@@ -66,9 +67,10 @@ min(retry-max-ms, retry-initial-ms x 2^(n-1))), one line on stderr per
 attempt; what TRC-1013 learned is kept across reconnects.
 
 On SIGTERM or SIGINT attach stops, writes the findings it holds and a summary
-on stderr, and exits 0. Exit status: 0 stopped, 1 findings could not be
-written, 2 bad option or a policy Tracee does not know, 3 Tracee unreachable
-after --max-retries retries.
+on stderr, and exits 0. Exit status: 0 stopped; 2 bad option, configuration,
+or a policy Tracee does not know; 3 Tracee unreachable after --max-retries
+retries; 66 --config cannot be read; 73 --output-file cannot be created;
+74 findings could not be written (attach stops); 70 internal error.
 `;
 
 /** Findings pending in memory before the stream pauses (and Tracee blocks). */
@@ -147,7 +149,7 @@ async function openOutput(file: string | undefined): Promise<Writable | string> 
     await new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject));
     return out;
   } catch (e) {
-    return `cannot write --output-file ${file}: ${(e as Error).message}`;
+    return `cannot write --output-file ${file}: ${ioReason(e)}; choose a path in a writable directory`;
   }
 }
 
@@ -179,14 +181,14 @@ export async function attachCommand(args: string[]): Promise<number> {
   const empty = policies.find((p) => p.trim() === '');
   if (empty !== undefined) throw new UsageError('--policy needs a policy name; got an empty one');
   const retry = retryPolicy(values);
-  const choice = configFromOptions(values, 'attach');
-  if (!choice) return EXIT.USAGE;
+  const choice = configOrExit(values, 'attach');
+  if (typeof choice === 'number') return choice;
 
   const log = (line: string): void => void process.stderr.write(`tracee-sig attach: ${line}\n`);
   const out = await openOutput(values['output-file']);
   if (typeof out === 'string') {
     log(out);
-    return EXIT.USAGE;
+    return EXIT.CANT_CREATE;
   }
   const findings = new LiveFindings(out, shape);
   const runtime = openSignatures(choice.config, { warn: (m) => log(`warning: ${m}`), extraApiServers: choice.apiServers });
@@ -198,7 +200,7 @@ export async function attachCommand(args: string[]): Promise<number> {
   out.on('error', (e: Error) => {
     if (outputError) return;
     outputError = e.message;
-    log(`cannot write findings: ${e.message}; stopping`);
+    log(`cannot write findings to ${values['output-file'] ?? 'stdout'}: ${ioReason(e)}; stopping (later findings would be lost); fix the destination and attach again`);
     attachment.stop();
   });
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -224,7 +226,7 @@ export async function attachCommand(args: string[]): Promise<number> {
   lines[0] += `, ${attachment.connections} connection(s)${attachment.version !== undefined ? `, Tracee ${attachment.version || '(no version)'}` : ''}`;
   for (const l of lines) log(l);
 
-  if (outputError) return EXIT.FAILED;
+  if (outputError) return EXIT.IO_ERROR;
   if (result.kind === 'rejected') return EXIT.USAGE;
   if (result.kind === 'gave-up') return EXIT.UNAVAILABLE;
   return EXIT.OK;

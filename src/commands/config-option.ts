@@ -2,7 +2,7 @@
 // that runs signatures (replay, attach, serve).
 import { addressKey } from '../model/address.js';
 import { ConfigError, defaultConfig, loadConfig, type Config } from '../config/load.js';
-import { UsageError } from './usage.js';
+import { EXIT, UsageError } from './usage.js';
 
 export const CONFIG_OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -25,6 +25,15 @@ export interface ConfigChoice {
  * (one line each, prefixed with the command) when the file is unusable.
  */
 export function configFromOptions(values: { config?: string; 'api-server'?: string[] }, command: string): ConfigChoice | undefined {
+  const choice = configOrExit(values, command);
+  return typeof choice === 'number' ? undefined : choice;
+}
+
+/**
+ * As configFromOptions, but says how to exit when the file is unusable:
+ * EXIT.NO_INPUT when it cannot be opened, EXIT.USAGE when its content is wrong.
+ */
+export function configOrExit(values: { config?: string; 'api-server'?: string[] }, command: string): ConfigChoice | number {
   const apiServers = values['api-server'] ?? [];
   for (const a of apiServers) if (addressKey(a) === undefined) throw new UsageError(`--api-server must be an IPv4 or IPv6 address; got "${a}"`);
   let config: Config;
@@ -33,7 +42,7 @@ export function configFromOptions(values: { config?: string; 'api-server'?: stri
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     process.stderr.write(e.problems.map((p) => `tracee-sig ${command}: ${p}\n`).join(''));
-    return undefined;
+    return e.unreadable ? EXIT.NO_INPUT : EXIT.USAGE;
   }
   for (const w of config.warnings) process.stderr.write(`tracee-sig ${command}: warning: ${w}\n`);
   return { config, apiServers };

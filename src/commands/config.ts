@@ -8,8 +8,9 @@ export const CONFIG_HELP = `Usage: tracee-sig config validate FILE
 
 validate  checks a configuration file (YAML or JSON) against the schema and
           prints every problem as FILE: key.path: bad value: expected ...;
-          exit 0 when valid, 2 when not. Warnings (e.g. allowlist rules that
-          have already expired) go to stderr and do not fail validation.
+          exit 0 when valid, 2 when not, 66 when FILE cannot be read.
+          Warnings (e.g. allowlist rules that have already expired) go to
+          stderr and do not fail validation.
 schema    prints the configuration's JSON Schema (draft-07).
 
 An example with every key: docs/config.example.yaml.
@@ -42,7 +43,7 @@ export async function configCommand(args: string[]): Promise<number> {
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       process.stderr.write(e.problems.map((p) => `${p}\n`).join(''));
-      return EXIT.USAGE;
+      return e.unreadable ? EXIT.NO_INPUT : EXIT.USAGE;
     }
   }
   throw new UsageError(action === undefined ? 'expected "validate FILE" or "schema"' : `unknown action "${action}"; expected "validate FILE" or "schema"`);

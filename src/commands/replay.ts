@@ -7,7 +7,7 @@ import { summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js';
 import { FindingWriter } from '../sources/finding-writer.js';
 import { ioReason } from '../sources/io-errors.js';
 import { checkInputs, DEFAULT_MAX_LINE_BYTES, replay, type ReplayResult } from '../sources/replay.js';
-import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-option.js';
+import { CONFIG_HELP, CONFIG_OPTIONS, configOrExit } from './config-option.js';
 import { EXIT, oneOf, parseOptions, positiveInt, UsageError } from './usage.js';
 
 export const REPLAY_HELP = `Usage: tracee-sig replay [options] FILE...
@@ -36,8 +36,8 @@ lines are skipped and the replay goes on.
 TRC-1013 needs sched_process_exec events with their environment: ${ENV_CAPTURE_HELP}.
 
 Exit status: 0 replayed (even with malformed lines, which are reported);
-2 bad option, option value or configuration; 66 an input cannot be opened
-(missing, a directory, permission denied); 73 --output-file cannot be created;
+2 bad option, option value or configuration; 66 an input or the --config file
+cannot be opened (missing, a directory, permission denied); 73 --output-file cannot be created;
 74 reading an input or writing findings failed part way (corrupt or truncated
 gzip, disk full, closed pipe); 70 internal error.
 `;
@@ -58,8 +58,8 @@ export async function replayCommand(args: string[]): Promise<number> {
   const shape = oneOf(values.output, OUTPUT_SHAPES, '--output', 'auto');
   const maxLineBytes = positiveInt(values['max-line-bytes'], '--max-line-bytes', DEFAULT_MAX_LINE_BYTES);
   if (positionals.length === 0) throw new UsageError('no recording given (use - for stdin)');
-  const choice = configFromOptions(values, 'replay');
-  if (!choice) return EXIT.USAGE;
+  const choice = configOrExit(values, 'replay');
+  if (typeof choice === 'number') return choice;
   const { config, apiServers } = choice;
   const warn = (message: string) => process.stderr.write(`tracee-sig replay: warning: ${message}\n`);
   const unreadable = checkInputs(positionals);

@@ -2,6 +2,7 @@
 // SignatureService in EventBatches and prints the findings it answers, in the
 // shapes `replay` prints them.
 import * as fs from 'node:fs';
+import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { Event } from '../model/event.js';
 import type { SignatureMetadata } from '../model/signature.js';
@@ -12,9 +13,10 @@ import { eventFromProtoObject } from '../decode/protobuf.js';
 import { OUTPUT_SHAPES } from '../encode/findings.js';
 import { encodeProtoEvent } from '../encode/protobuf.js';
 import { FindingWriter } from '../sources/finding-writer.js';
+import { ioReason } from '../sources/io-errors.js';
 import { checkInputs, DEFAULT_MAX_LINE_BYTES, readRecordings } from '../sources/replay.js';
 import { metadataFromMessage, selectedNamesOf, SignatureClient } from '../server/client.js';
-import { DEFAULT_LISTEN, formatAddress, parseAddress } from '../server/listen-address.js';
+import { DEFAULT_LISTEN, formatAddress, parseAddress, type ListenAddress } from '../server/listen-address.js';
 import { decodeFindingBatch, encodeEventBatch } from '../server/protocol.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../server/server.js';
 import { EXIT, oneOf, parseOptions, positiveInt, UsageError } from './usage.js';
@@ -47,8 +49,11 @@ malformed lines and the events the service could not use.
 
 TRC-1013 needs sched_process_exec events with their environment: ${ENV_CAPTURE_HELP}.
 
-Exit status: 0 sent and answered, 1 the service failed the stream, 2 bad option
-or unreadable input, 3 the service cannot be reached.
+Exit status: 0 sent and answered; 1 the service failed the stream (it names
+the batch and why); 2 bad option or TLS file content; 3 the service cannot be
+reached, or went away part way; 66 a recording or TLS file cannot be read;
+73 --output-file cannot be created; 74 reading a recording or writing findings
+failed part way; 70 internal error.
 `;
 
 /** Batches sent and not yet answered, at most: bounds memory whatever the input size. */
@@ -89,34 +94,41 @@ export async function sendCommand(args: string[]): Promise<number> {
   const unreadable = checkInputs(positionals);
   if (unreadable) {
     process.stderr.write(`tracee-sig send: ${unreadable}\n`);
-    return EXIT.USAGE;
+    return EXIT.NO_INPUT;
   }
   for (const f of ['tls-ca', 'tls-cert', 'tls-key'] as const) {
     const file = values[f];
     if (file !== undefined && checkInputs([file])) {
       process.stderr.write(`tracee-sig send: --${f} ${checkInputs([file])}\n`);
-      return EXIT.USAGE;
+      return EXIT.NO_INPUT;
     }
+  }
+  const badTls = tlsProblem(values['tls-ca'], values['tls-cert'], values['tls-key']);
+  if (badTls) {
+    process.stderr.write(`tracee-sig send: ${badTls}\n`);
+    return EXIT.USAGE;
   }
 
   const where = formatAddress(to);
   if (to.kind === 'unix' && !fs.existsSync(to.path)) {
-    process.stderr.write(`tracee-sig send: cannot reach the signature service at ${where}: no socket at ${to.path} (is \`tracee-sig serve\` running?)\n`);
+    process.stderr.write(`tracee-sig send: cannot reach the signature service at ${where}: no socket at ${to.path}; is \`tracee-sig serve\` running with --listen ${where}?\n`);
     return EXIT.UNAVAILABLE;
   }
+  // grpc-js gives an IP target to TLS as its server name, which Node flags on stderr (DEP0123): nothing the user can act on.
+  if (values['tls-ca'] !== undefined) process.noDeprecation = true;
   const client = new SignatureClient(to, { tls: { ca: values['tls-ca'], cert: values['tls-cert'], key: values['tls-key'] }, maxMessageBytes });
   try {
     let selected: Set<string> | undefined;
     const metaByEvent = new Map<string, SignatureMetadata>();
     try {
-      await client.ready(CONNECT_TIMEOUT_MS);
-      selected = selectedNamesOf(await client.getSelectedEvents());
+      // A call that fails fast says why (refused, permission denied, TLS); waitForReady would only time out.
+      selected = selectedNamesOf(await client.getSelectedEvents(CONNECT_TIMEOUT_MS));
       for (const m of (await client.getMetadata()).signatures ?? []) {
         const meta = metadataFromMessage(m);
         metaByEvent.set(meta.eventName, meta);
       }
     } catch (e) {
-      process.stderr.write(`tracee-sig send: cannot reach the signature service at ${where}: ${(e as Error).message}\n`);
+      process.stderr.write(`tracee-sig send: cannot reach the signature service at ${where}: ${unreachable(e as grpc.ServiceError, to, values['tls-ca'] !== undefined)}\n`);
       return EXIT.UNAVAILABLE;
     }
 
@@ -126,31 +138,39 @@ export async function sendCommand(args: string[]): Promise<number> {
         out = fs.createWriteStream(values['output-file'], { flags: 'w' });
         await new Promise<void>((resolve, reject) => (out as fs.WriteStream).once('open', () => resolve()).once('error', reject));
       } catch (e) {
-        process.stderr.write(`tracee-sig send: cannot write --output-file ${values['output-file']}: ${(e as Error).message}\n`);
-        return EXIT.USAGE;
+        process.stderr.write(`tracee-sig send: cannot write --output-file ${values['output-file']}: ${ioReason(e)}; choose a path in a writable directory\n`);
+        return EXIT.CANT_CREATE;
       }
     }
     const writer = new FindingWriter(out as fs.WriteStream, shape);
     const print = (finding: Event) => writer.write(finding, metaByEvent.get(finding.name) ?? metadataFromFinding(finding));
-
-    const counters = new Counters();
-    const sent = { events: 0, batches: 0, unusable: 0 };
-    const result = await streamRecordings(client, positionals, { batchSize, maxLineBytes, selected, counters, sent, print, writer });
-    if (result.error) {
-      await writer.flush();
-      process.stderr.write(`tracee-sig send: ${result.error}\n`);
-      return result.unavailable ? EXIT.UNAVAILABLE : EXIT.FAILED;
-    }
-    if (!values['no-source-complete']) {
+    const sourceComplete = async (): Promise<void> => {
+      if (values['no-source-complete']) return;
       try {
         const r = await client.onSignal({ source_complete: { source: 'tracee' } });
         for (const f of r.findings ?? []) print(eventFromProtoObject(f));
       } catch (e) {
         process.stderr.write(`tracee-sig send: source-complete signal failed: ${(e as Error).message}\n`);
       }
+    };
+
+    const counters = new Counters();
+    const sent = { events: 0, batches: 0, unusable: 0 };
+    let result: Awaited<ReturnType<typeof streamRecordings>>;
+    try {
+      result = await streamRecordings(client, positionals, { batchSize, maxLineBytes, selected, counters, sent, print, writer });
+      if (!result.error) await sourceComplete();
+      await writer.finish(out !== process.stdout);
+    } catch (e) {
+      if (!writer.error) throw e; // not an output failure: a bug, reported as internal
+      const dest = values['output-file'] ?? 'stdout';
+      process.stderr.write(`tracee-sig send: cannot write findings to ${dest}: ${ioReason(writer.error)}; sending stopped and later findings were not written; check ${dest}, then run again\n`);
+      return EXIT.IO_ERROR;
     }
-    await writer.flush();
-    if (out !== process.stdout) await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
+    if (result.error) {
+      process.stderr.write(`tracee-sig send: ${result.error}\n`);
+      return result.unavailable ? EXIT.UNAVAILABLE : EXIT.FAILED;
+    }
 
     if (!values.quiet) {
       const lines = [
@@ -163,7 +183,7 @@ export async function sendCommand(args: string[]): Promise<number> {
     } else {
       for (const e of result.readErrors) process.stderr.write(`tracee-sig send: read error: ${e}\n`);
     }
-    return result.readErrors.length > 0 ? EXIT.USAGE : EXIT.OK;
+    return result.readErrors.length > 0 ? EXIT.IO_ERROR : EXIT.OK;
   } finally {
     client.close();
   }
@@ -275,6 +295,7 @@ async function streamRecordings(
   call.end();
   await done;
   if (!failure && pending.length > 0) failure = `${pending.length} batch(es) were never answered`;
+  else if (failure && pending.length > 0) failure += `; ${pending.length} batch(es) sent were not answered, so findings for them may be missing: send the recordings again`;
   return { readErrors: result.readErrors, error: failure, unavailable };
 }
 
@@ -293,4 +314,44 @@ function metadataFromFinding(f: Event): SignatureMetadata {
     mitre: { tactic: t?.mitre?.tactic?.name ?? '', technique: { id: t?.mitre?.technique?.id ?? '', name: t?.mitre?.technique?.name ?? '' } },
     properties: {},
   };
+}
+
+/** TLS files that are not what they should be (not PEM, key not matching), as one line; undefined when fine. */
+function tlsProblem(ca: string | undefined, cert: string | undefined, key: string | undefined): string | undefined {
+  if (!ca && !cert) return undefined;
+  try {
+    tls.createSecureContext({ ca: ca ? fs.readFileSync(ca) : undefined, cert: cert ? fs.readFileSync(cert) : undefined, key: key ? fs.readFileSync(key) : undefined });
+    return undefined;
+  } catch (e) {
+    const files = [ca && `--tls-ca ${ca}`, cert && `--tls-cert ${cert}`, key && `--tls-key ${key}`].filter(Boolean).join(', ');
+    return `TLS files unusable (${files}): ${(e as Error).message}; give PEM files (a CA certificate; a client certificate and its private key)`;
+  }
+}
+
+/** The cause grpc-js buried in "No connection established. Last error: X (time). Resolution note: ...", on one line. */
+function lastError(details: string): string {
+  const m = /Last error: ([\s\S]*?)\.?\s*(?:\(\d{4}-\d\d-\d\dT[^)]*\)\.?\s*)?(?:Resolution note:[\s\S]*)?$/.exec(details);
+  return (m ? m[1] : details).replace(/^Error: /, '').replace(/\s+/g, ' ').trim();
+}
+
+/** Why the first call failed, in the user's terms, with what to do. */
+function unreachable(e: grpc.ServiceError, to: ListenAddress, usingTls: boolean): string {
+  const d = lastError(e.details ?? e.message);
+  const socket = to.kind === 'unix' ? to.path : undefined;
+  if (e.code === grpc.status.DEADLINE_EXCEEDED) return `no answer within ${CONNECT_TIMEOUT_MS / 1000} s; is the service overloaded or stopped?`;
+  if (e.code === grpc.status.UNIMPLEMENTED) return `it does not serve tracee.sig.v1.SignatureService (${d}); is --to the address of \`tracee-sig serve\`?`;
+  if (/EACCES|EPERM/.test(d)) return `permission denied on ${socket ?? formatAddress(to)}; the socket is private (mode 0600) to the user serve runs as: run send as that user`;
+  if (/ECONNREFUSED/.test(d)) return socket ? `nothing listens on ${socket} (a socket left by a server that stopped); start \`tracee-sig serve\`` : `connection refused; is \`tracee-sig serve\` listening on ${formatAddress(to)}?`;
+  if (/alert certificate required/.test(d)) return 'the service requires a client certificate (mutual TLS): give --tls-cert and --tls-key, signed by the CA the service trusts';
+  if (/alert (unknown ca|bad certificate|certificate unknown|decrypt error)/.test(d)) return 'the service refused the client certificate (--tls-cert): it is not signed by the CA the service trusts (its --tls-ca)';
+  if (/self.signed|unable to (get local issuer|verify)|certificate verify failed|does not match|not in the cert/i.test(d)) {
+    return `the service's certificate is not trusted (${d}): give as --tls-ca the CA that signed it, and make sure it names ${to.kind === 'tcp' ? to.host : 'the host'}`;
+  }
+  if (/wrong version number|packet length too long|unknown protocol/i.test(d)) return 'the service does not speak TLS: drop --tls-ca, --tls-cert and --tls-key';
+  if (usingTls && /Failed to connect/.test(d)) {
+    return 'the service closed the connection during the TLS handshake: it does not trust --tls-cert (not signed by its --tls-ca), or wants a client certificate; give --tls-cert and --tls-key signed by the CA the service trusts';
+  }
+  if (usingTls) return `${d}; check that the service uses TLS and that --tls-ca signed its certificate`;
+  if (to.kind === 'tcp' && /Failed to connect/.test(d)) return 'the connection closed before gRPC could start; the service may require TLS: give --tls-ca (and --tls-cert/--tls-key for mutual TLS)';
+  return `${d}; is \`tracee-sig serve\` listening there?`;
 }

@@ -1,11 +1,13 @@
 // `tracee-sig serve`: the signatures as a gRPC SignatureService.
 import * as fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
 import { openSignatures } from '../config/signatures.js';
 import { summaryLines } from '../host/summary.js';
 import { FindingWriter } from '../sources/finding-writer.js';
 import { DEFAULT_LISTEN, formatAddress, isLoopback, parseAddress } from '../server/listen-address.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, SHUTDOWN_GRACE_MS, ServerError, startServer, type TlsFiles } from '../server/server.js';
-import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-option.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAMS, SHUTDOWN_GRACE_MS, ServerError, startServer, type StartFailure, type TlsFiles } from '../server/server.js';
+import { ioReason } from '../sources/io-errors.js';
+import { CONFIG_HELP, CONFIG_OPTIONS, configOrExit } from './config-option.js';
 import { EXIT, parseOptions, positiveInt, UsageError } from './usage.js';
 
 export const SERVE_HELP = `Usage: tracee-sig serve [options]
@@ -23,6 +25,8 @@ Options:
                                JSON line (Tracee main's detection event)
       --max-message-bytes N    largest message taken or sent (default ${DEFAULT_MAX_MESSAGE_BYTES});
                                a larger one fails its stream with RESOURCE_EXHAUSTED
+      --max-streams N          OnEvents streams open at once (default ${DEFAULT_MAX_STREAMS});
+                               one more is refused with RESOURCE_EXHAUSTED
       --tls-cert FILE          serve TLS with this certificate (PEM) ...
       --tls-key FILE           ... and this private key (PEM)
       --tls-ca FILE            require client certificates signed by this CA (mutual TLS)
@@ -38,7 +42,11 @@ SIGTERM or SIGINT: stop accepting, answer every batch already received, end
 the streams with UNAVAILABLE, print a summary on stderr and exit 0 (after at
 most ${SHUTDOWN_GRACE_MS / 1000} s waiting for hosts to read their last answers).
 
-Exit status: 0 stopped by a signal, 2 bad option, 3 cannot listen.
+Exit status: 0 stopped by a signal; 2 bad option, configuration or TLS file
+content; 3 the address is in use (or not this host's); 66 a --config or TLS
+file cannot be read; 73 the socket (or a privileged port) or --findings-log
+cannot be created; 74 writing --findings-log failed while serving (findings
+were still answered to the hosts); 70 internal error.
 `;
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -46,6 +54,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     listen: { type: 'string' },
     'findings-log': { type: 'string' },
     'max-message-bytes': { type: 'string' },
+    'max-streams': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'tls-ca': { type: 'string' },
@@ -64,9 +73,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw new UsageError(`--listen: ${(e as Error).message}`);
   }
   const maxMessageBytes = positiveInt(values['max-message-bytes'], '--max-message-bytes', DEFAULT_MAX_MESSAGE_BYTES);
+  const maxStreams = positiveInt(values['max-streams'], '--max-streams', DEFAULT_MAX_STREAMS);
   const tls = tlsFiles(values['tls-cert'], values['tls-key'], values['tls-ca']);
-  const choice = configFromOptions(values, 'serve');
-  if (!choice) return EXIT.USAGE;
+  const choice = configOrExit(values, 'serve');
+  if (typeof choice === 'number') return choice;
 
   let logStream: NodeJS.WritableStream | undefined;
   const logPath = values['findings-log'];
@@ -76,22 +86,35 @@ export async function serveCommand(args: string[]): Promise<number> {
       const fd = fs.openSync(logPath, 'a', 0o600);
       logStream = fs.createWriteStream('', { fd });
     } catch (e) {
-      process.stderr.write(`tracee-sig serve: cannot open --findings-log ${logPath}: ${(e as Error).message}\n`);
-      return EXIT.USAGE;
+      process.stderr.write(`tracee-sig serve: cannot open --findings-log ${logPath}: ${ioReason(e)}; choose a path in a writable directory\n`);
+      return EXIT.CANT_CREATE;
     }
   }
   const findingsLog = logStream ? new FindingWriter(logStream as fs.WriteStream, 'json') : undefined;
+  // The log is a copy: when it fails (disk full, reader gone) findings still go to the hosts; say so once, exit 74 at the end.
+  let logError: Error | undefined;
+  logStream?.on('error', (e: Error) => {
+    if (logError) return;
+    logError = e;
+    process.stderr.write(
+      `tracee-sig serve: cannot write --findings-log ${logPath === '-' ? 'stdout' : logPath}: ${ioReason(e)}; findings are still answered to the hosts but no longer logged; fix the destination and restart\n`,
+    );
+  });
 
   const runtime = openSignatures(choice.config, { warn: (m) => process.stderr.write(`tracee-sig serve: warning: ${m}\n`), extraApiServers: choice.apiServers });
   const signatures = runtime.signatures;
   runtime.start();
+  // grpc-js logs on stderr itself: its lines get our prefix, and the bind failure it logs is said once, below, in full.
+  const grpcLine = (m: unknown) => void (String(m).startsWith('No address added') || process.stderr.write(`tracee-sig serve: grpc: ${String(m)}\n`));
+  grpc.setLogger({ error: grpcLine, info: grpcLine, debug: grpcLine });
   let server;
   try {
-    server = await startServer({ listen, signatures, maxMessageBytes, tls, findingsLog, dataSources: runtime.dataSources });
+    server = await startServer({ listen, signatures, maxMessageBytes, maxStreams, tls, findingsLog, dataSources: runtime.dataSources });
   } catch (e) {
     if (!(e instanceof ServerError)) throw e;
+    await runtime.stop();
     process.stderr.write(`tracee-sig serve: ${e.message}\n`);
-    return /cannot read --tls/.test(e.message) ? EXIT.USAGE : EXIT.UNAVAILABLE;
+    return START_FAILURE_EXIT[e.failure];
   }
   const where = formatAddress(server.address);
   if (!isLoopback(server.address) && !tls) {
@@ -106,8 +129,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   process.stderr.write(`tracee-sig serve: ${signal}: stopping; answering the batches already received\n`);
   const { forced } = await server.stop();
   await runtime.stop();
-  if (findingsLog) await findingsLog.flush();
-  if (logStream && logStream !== process.stdout) await new Promise<void>((resolve) => (logStream as fs.WriteStream).end(resolve));
+  if (findingsLog && !logError) await findingsLog.flush().catch(() => undefined); // a failure is reported by the 'error' listener
+  if (logStream && logStream !== process.stdout && !logError) await new Promise<void>((resolve) => (logStream as fs.WriteStream).end(resolve));
 
   const st = server.service.stats;
   const host = server.service.host;
@@ -117,8 +140,15 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (forced) process.stderr.write(`tracee-sig serve: warning: hosts did not read their last answers within ${SHUTDOWN_GRACE_MS / 1000} s; their streams were cut\n`);
   const lines = summaryLines({ counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() } });
   process.stderr.write(lines.map((l) => `tracee-sig serve: ${l}`).join('\n') + '\n');
-  return EXIT.OK;
+  return logError ? EXIT.IO_ERROR : EXIT.OK;
 }
+
+const START_FAILURE_EXIT: Record<StartFailure, number> = {
+  'tls-unreadable': EXIT.NO_INPUT,
+  'tls-invalid': EXIT.USAGE,
+  'address-unavailable': EXIT.UNAVAILABLE,
+  'cannot-create': EXIT.CANT_CREATE,
+};
 
 function tlsFiles(cert: string | undefined, key: string | undefined, ca: string | undefined): TlsFiles | undefined {
   if (!cert && !key && !ca) return undefined;

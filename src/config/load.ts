@@ -32,7 +32,8 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  /** `unreadable`: the file could not be opened at all (missing, a directory, permission denied). */
+  constructor(readonly problems: string[], readonly unreadable = false) {
     super(problems.join('\n'));
   }
 }
@@ -287,8 +288,9 @@ export function loadConfig(file: string, now = new Date()): Config {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new ConfigError([`${file}: cannot read: ${why}`]);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    const todo = code === 'EACCES' || code === 'EPERM' ? 'run as a user who may read it, or change its permissions' : 'check the path';
+    throw new ConfigError([`${file}: cannot read: ${why}; ${todo}`], true);
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -42,16 +42,18 @@ export class SignatureClient {
     return new Promise((resolve, reject) => this.client.waitForReady(Date.now() + timeoutMs, (e?: Error) => (e ? reject(e) : resolve())));
   }
 
-  private unary(client: Obj, method: string, request: Obj): Promise<Obj> {
-    return new Promise((resolve, reject) => client[method](request, (e: grpc.ServiceError | null, r: Obj) => (e ? reject(e) : resolve(r))));
+  private unary(client: Obj, method: string, request: Obj, deadlineMs?: number): Promise<Obj> {
+    const options: grpc.CallOptions = deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
+    return new Promise((resolve, reject) => client[method](request, options, (e: grpc.ServiceError | null, r: Obj) => (e ? reject(e) : resolve(r))));
   }
 
   getMetadata(): Promise<Obj> {
     return this.unary(this.client, 'GetMetadata', {});
   }
 
-  getSelectedEvents(): Promise<Obj> {
-    return this.unary(this.client, 'GetSelectedEvents', {});
+  /** With `deadlineMs`, fails with DEADLINE_EXCEEDED when no answer comes in time (UNAVAILABLE at once when it cannot connect). */
+  getSelectedEvents(deadlineMs?: number): Promise<Obj> {
+    return this.unary(this.client, 'GetSelectedEvents', {}, deadlineMs);
   }
 
   onSignal(signal: Obj): Promise<Obj> {

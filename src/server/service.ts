@@ -182,9 +182,12 @@ export class SignatureService {
   /** Stops reading the stream until `until` settles (backpressure from its answers or the log). */
   private pauseUntil(stream: EventStream, until: Promise<unknown>): void {
     if (stream.pausedFor++ === 0) stream.call.pause();
-    until.finally(() => {
+    // Settled either way: a findings log that failed (disk full) must neither stall
+    // the stream nor crash the service with an unhandled rejection; serve reports it.
+    const settled = () => {
       if (--stream.pausedFor === 0 && !stream.done && !this.shuttingDown) stream.call.resume();
-    });
+    };
+    until.then(settled, settled);
   }
 
   private fail(stream: EventStream, code: grpc.status, details: string): void {

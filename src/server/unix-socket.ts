@@ -4,8 +4,14 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { ioReason } from '../sources/io-errors.js';
 
-export class SocketPathError extends Error {}
+export class SocketPathError extends Error {
+  /** True when another server holds the socket; false when the path cannot be used at all. */
+  constructor(message: string, readonly inUse = false) {
+    super(message);
+  }
+}
 
 /** Makes `socketPath` free to bind, or throws SocketPathError saying why it cannot. */
 export async function prepareSocketPath(socketPath: string): Promise<void> {
@@ -14,20 +20,25 @@ export async function prepareSocketPath(socketPath: string): Promise<void> {
   try {
     st = fs.lstatSync(socketPath);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SocketPathError(`${socketPath}: cannot inspect: ${(e as Error).message}`);
-    if (!fs.existsSync(dir)) throw new SocketPathError(`${socketPath}: directory ${dir} does not exist`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SocketPathError(`cannot create the socket ${socketPath}: ${ioReason(e)}; run as a user who may use ${dir}, or choose another --listen path`);
+    if (!fs.existsSync(dir)) throw new SocketPathError(`cannot create the socket ${socketPath}: directory ${dir} does not exist; create it or choose another --listen path`);
+    try {
+      fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+    } catch (err) {
+      throw new SocketPathError(`cannot create the socket ${socketPath}: ${ioReason(err)} on ${dir}; run as a user who may write to it, or choose another --listen path`);
+    }
     return;
   }
   if (!st.isSocket()) {
-    throw new SocketPathError(`${socketPath} exists and is ${kindOf(st)}, not a socket; refusing to replace it (remove it or choose another --listen path)`);
+    throw new SocketPathError(`cannot create the socket ${socketPath}: it exists and is ${kindOf(st)}, not a socket; refusing to replace it (remove it or choose another --listen path)`);
   }
   const probe = await probeSocket(socketPath);
-  if (probe === 'live') throw new SocketPathError(`${socketPath}: another server is listening on this socket; refusing to replace it`);
-  if (probe !== 'stale') throw new SocketPathError(`${socketPath}: cannot tell whether the socket is in use (${probe}); refusing to replace it`);
+  if (probe === 'live') throw new SocketPathError(`cannot listen on ${socketPath}: another server is listening on this socket; refusing to replace it (stop it, or choose another --listen path)`, true);
+  if (probe !== 'stale') throw new SocketPathError(`cannot listen on ${socketPath}: cannot tell whether the socket is in use (${probe}); refusing to replace it (remove it if no server uses it, or choose another --listen path)`);
   try {
     fs.unlinkSync(socketPath); // stale: nobody listens
   } catch (e) {
-    throw new SocketPathError(`${socketPath}: cannot remove the stale socket: ${(e as Error).message}`);
+    throw new SocketPathError(`cannot create the socket ${socketPath}: cannot remove the stale socket there: ${ioReason(e)}; remove it as its owner, or choose another --listen path`);
   }
 }
 

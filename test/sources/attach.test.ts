@@ -225,13 +225,13 @@ describe('tracee-sig attach', function () {
     expect(child.stderr).to.contain('warning: Tracee v0.19.0 streams the v0.18-v0.19 event schema');
   });
 
-  it('exits 1, saying why, when findings cannot be written', async function () {
+  it('exits 74, saying why, when findings cannot be written', async function () {
     if (!fs.existsSync('/dev/full')) this.skip(); // Linux's always-full device
     await serve('main', [CURRENT_EXEC, CURRENT_CONNECT_V4]);
     const child = attach('--tracee', tracee(), '--output-file', '/dev/full');
     const exit = await child.exitWithin();
-    expect(exit.code, child.stderr).to.equal(1);
-    expect(child.stderr).to.match(/cannot write findings: .*ENOSPC.*; stopping/);
+    expect(exit.code, child.stderr).to.equal(74);
+    expect(child.stderr).to.contain('cannot write findings to /dev/full: no space left on the device; stopping (later findings would be lost); fix the destination and attach again');
     expect(child.stderr).to.contain('1 findings');
   });
 
