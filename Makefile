@@ -2,7 +2,7 @@
 # `make test` installs what the tests need and runs them.
 NPM_INSTALL_STAMP := node_modules/.install-stamp
 
-.PHONY: install build run test bench bench-memory bench-grpc bench-replay soak clean
+.PHONY: install build run test test-deps bench bench-memory bench-grpc bench-replay soak clean
 
 install: $(NPM_INSTALL_STAMP)
 
@@ -18,7 +18,11 @@ build: install
 run: build
 	@for f in fixtures/*.json; do echo "== $$f" >&2; bin/tracee-sig replay "$$f" || exit $$?; done
 
-test: build
+# The mutual-TLS tests make their certificates with the openssl CLI (Debian's).
+test-deps:
+	@command -v openssl >/dev/null 2>&1 || { sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; $$sudo apt-get update -qq && $$sudo apt-get install -y -qq openssl; }
+
+test: build test-deps
 	npx mocha
 	bin/tracee-sig test fixtures/cases
 
