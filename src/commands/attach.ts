@@ -4,13 +4,14 @@ import type { Writable } from 'node:stream';
 import { openSignatures } from '../config/signatures.js';
 import { OUTPUT_SHAPES, type OutputShape } from '../encode/findings.js';
 import { SignatureHost } from '../host/host.js';
-import { summaryLines } from '../host/summary.js';
+import { logSummary } from '../log/summary.js';
 import type { Event } from '../model/event.js';
 import type { SignatureMetadata } from '../model/signature.js';
 import { DEFAULT_RETRY, DEFAULT_TRACEE_ADDRESS, parseTraceeAddress, TraceeAttachment, type RetryPolicy } from '../sources/attach.js';
 import { FindingWriter } from '../sources/finding-writer.js';
 import { ioReason } from '../sources/io-errors.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configOrExit } from './config-option.js';
+import { loggerFromOptions, metricsAddressFromOptions, OPERATE_OPTIONS, operateHelp, startMetrics } from './operate-options.js';
 import { EXIT, oneOf, parseOptions, positiveInt, UsageError } from './usage.js';
 
 export const ATTACH_HELP = `Usage: tracee-sig attach [options]
@@ -36,6 +37,7 @@ Options:
       --retry-max-ms N      longest wait between attempts (default ${DEFAULT_RETRY.maxMs})
       --max-retries N       give up after N retries in a row (default: never)
 ${CONFIG_HELP}
+${operateHelp(28)}
   -h, --help                this help
 
 Tracee must stream the events TRC-1013 reads (sched_process_exec,
@@ -63,14 +65,17 @@ API server address; attach says so at run time.
 
 Reconnecting: when Tracee is not up yet or restarts, attach retries with
 exponential backoff and jitter (each wait between half and all of
-min(retry-max-ms, retry-initial-ms x 2^(n-1))), one line on stderr per
-attempt; what TRC-1013 learned is kept across reconnects.
+min(retry-max-ms, retry-initial-ms x 2^(n-1))), one log line per attempt;
+what TRC-1013 learned is kept across reconnects. With --metrics, /readyz
+answers 200 while Tracee's event stream is open and 503 (with the reason)
+while connecting or reconnecting.
 
-On SIGTERM or SIGINT attach stops, writes the findings it holds and a summary
-on stderr, and exits 0. Exit status: 0 stopped; 2 bad option, configuration,
+On SIGTERM or SIGINT attach stops, writes the findings it holds, logs a
+summary, and exits 0. Exit status: 0 stopped; 2 bad option, configuration,
 or a policy Tracee does not know; 3 Tracee unreachable after --max-retries
-retries; 66 --config cannot be read; 73 --output-file cannot be created;
-74 findings could not be written (attach stops); 70 internal error.
+retries, or --metrics cannot listen; 66 --config cannot be read; 73
+--output-file cannot be created; 74 findings could not be written (attach
+stops); 70 internal error.
 `;
 
 /** Findings pending in memory before the stream pauses (and Tracee blocks). */
@@ -163,6 +168,7 @@ export async function attachCommand(args: string[]): Promise<number> {
     'retry-max-ms': { type: 'string' },
     'max-retries': { type: 'string' },
     ...CONFIG_OPTIONS,
+    ...OPERATE_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -181,30 +187,47 @@ export async function attachCommand(args: string[]): Promise<number> {
   const empty = policies.find((p) => p.trim() === '');
   if (empty !== undefined) throw new UsageError('--policy needs a policy name; got an empty one');
   const retry = retryPolicy(values);
-  const choice = configOrExit(values, 'attach');
+  const log = loggerFromOptions(values, 'attach');
+  const metricsAddress = metricsAddressFromOptions(values);
+  const choice = configOrExit(values, 'attach', log);
   if (typeof choice === 'number') return choice;
 
-  const log = (line: string): void => void process.stderr.write(`tracee-sig attach: ${line}\n`);
   const out = await openOutput(values['output-file']);
   if (typeof out === 'string') {
-    log(out);
+    log.error(out);
     return EXIT.CANT_CREATE;
   }
+  const endpoint = await startMetrics(metricsAddress, log);
+  if (endpoint instanceof Error) {
+    log.error(endpoint.message);
+    return EXIT.UNAVAILABLE;
+  }
   const findings = new LiveFindings(out, shape);
-  const runtime = openSignatures(choice.config, { warn: (m) => log(`warning: ${m}`), extraApiServers: choice.apiServers });
+  const runtime = openSignatures(choice.config, { warn: (m) => log.warn(m), extraApiServers: choice.apiServers });
   const host = new SignatureHost(runtime.signatures, (finding, meta) => findings.write(finding, meta), undefined, runtime.dataSources);
   runtime.start();
-  const attachment = new TraceeAttachment(host, { address, policies, retry, log, outputBackpressure: () => findings.backpressure() });
+  const attachment = new TraceeAttachment(host, {
+    address,
+    policies,
+    retry,
+    log: (line, level = 'info') => log[level](line),
+    outputBackpressure: () => findings.backpressure(),
+  });
+  if (endpoint) {
+    endpoint.metrics.watchHost(host);
+    endpoint.metrics.watchTracee(attachment);
+    endpoint.metrics.setReadiness(() => (attachment.streaming ? { ready: true } : { ready: false, reason: attachment.notStreamingBecause }));
+  }
 
   let outputError: string | undefined;
   out.on('error', (e: Error) => {
     if (outputError) return;
     outputError = e.message;
-    log(`cannot write findings to ${values['output-file'] ?? 'stdout'}: ${ioReason(e)}; stopping (later findings would be lost); fix the destination and attach again`);
+    log.error(`cannot write findings to ${values['output-file'] ?? 'stdout'}: ${ioReason(e)}; stopping (later findings would be lost); fix the destination and attach again`);
     attachment.stop();
   });
   const onSignal = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping`);
+    log.info(`${signal}: stopping`, { signal });
     attachment.stop();
   };
   process.once('SIGTERM', onSignal);
@@ -213,7 +236,7 @@ export async function attachCommand(args: string[]): Promise<number> {
   const result = await attachment.run();
   process.removeListener('SIGTERM', onSignal);
   process.removeListener('SIGINT', onSignal);
-  if (result.kind === 'rejected') log(result.reason);
+  if (result.kind === 'rejected') log.error(result.reason);
 
   host.sourceComplete();
   host.close();
@@ -222,9 +245,15 @@ export async function attachCommand(args: string[]): Promise<number> {
     await findings.close();
     if (out !== process.stdout) await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
   }
-  const lines = summaryLines({ counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() }, inputUnit: 'stream messages' });
-  lines[0] += `, ${attachment.connections} connection(s)${attachment.version !== undefined ? `, Tracee ${attachment.version || '(no version)'}` : ''}`;
-  for (const l of lines) log(l);
+  logSummary(
+    log,
+    { counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() }, inputUnit: 'stream messages' },
+    {
+      suffix: `, ${attachment.connections} connection(s)${attachment.version !== undefined ? `, Tracee ${attachment.version || '(no version)'}` : ''}`,
+      fields: { connections: attachment.connections, reconnects: attachment.reconnects, ...(attachment.version !== undefined ? { traceeVersion: attachment.version } : {}) },
+    },
+  );
+  await endpoint?.server.close();
 
   if (outputError) return EXIT.IO_ERROR;
   if (result.kind === 'rejected') return EXIT.USAGE;

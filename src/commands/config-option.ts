@@ -2,6 +2,7 @@
 // that runs signatures (replay, attach, serve).
 import { addressKey } from '../model/address.js';
 import { ConfigError, defaultConfig, loadConfig, type Config } from '../config/load.js';
+import type { Logger } from '../log/logger.js';
 import { EXIT, UsageError } from './usage.js';
 
 export const CONFIG_OPTIONS = {
@@ -22,10 +23,11 @@ export interface ConfigChoice {
 
 /**
  * The configuration the options name; undefined after printing every problem
- * (one line each, prefixed with the command) when the file is unusable.
+ * (one line each, prefixed with the command; through `log` when given) when
+ * the file is unusable.
  */
-export function configFromOptions(values: { config?: string; 'api-server'?: string[] }, command: string): ConfigChoice | undefined {
-  const choice = configOrExit(values, command);
+export function configFromOptions(values: { config?: string; 'api-server'?: string[] }, command: string, log?: Logger): ConfigChoice | undefined {
+  const choice = configOrExit(values, command, log);
   return typeof choice === 'number' ? undefined : choice;
 }
 
@@ -33,7 +35,7 @@ export function configFromOptions(values: { config?: string; 'api-server'?: stri
  * As configFromOptions, but says how to exit when the file is unusable:
  * EXIT.NO_INPUT when it cannot be opened, EXIT.USAGE when its content is wrong.
  */
-export function configOrExit(values: { config?: string; 'api-server'?: string[] }, command: string): ConfigChoice | number {
+export function configOrExit(values: { config?: string; 'api-server'?: string[] }, command: string, log?: Logger): ConfigChoice | number {
   const apiServers = values['api-server'] ?? [];
   for (const a of apiServers) if (addressKey(a) === undefined) throw new UsageError(`--api-server must be an IPv4 or IPv6 address; got "${a}"`);
   let config: Config;
@@ -41,9 +43,13 @@ export function configOrExit(values: { config?: string; 'api-server'?: string[] 
     config = values.config !== undefined ? loadConfig(values.config) : defaultConfig();
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(e.problems.map((p) => `tracee-sig ${command}: ${p}\n`).join(''));
+    if (log) for (const p of e.problems) log.error(p);
+    else process.stderr.write(e.problems.map((p) => `tracee-sig ${command}: ${p}\n`).join(''));
     return e.unreadable ? EXIT.NO_INPUT : EXIT.USAGE;
   }
-  for (const w of config.warnings) process.stderr.write(`tracee-sig ${command}: warning: ${w}\n`);
+  for (const w of config.warnings) {
+    if (log) log.warn(w);
+    else process.stderr.write(`tracee-sig ${command}: warning: ${w}\n`);
+  }
   return { config, apiServers };
 }

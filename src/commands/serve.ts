@@ -2,12 +2,14 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { openSignatures } from '../config/signatures.js';
-import { summaryLines } from '../host/summary.js';
+import { logSummary } from '../log/summary.js';
+import type { Readiness } from '../metrics/metrics.js';
 import { FindingWriter } from '../sources/finding-writer.js';
 import { DEFAULT_LISTEN, formatAddress, isLoopback, parseAddress } from '../server/listen-address.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAMS, SHUTDOWN_GRACE_MS, ServerError, startServer, type StartFailure, type TlsFiles } from '../server/server.js';
 import { ioReason } from '../sources/io-errors.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configOrExit } from './config-option.js';
+import { loggerFromOptions, metricsAddressFromOptions, OPERATE_OPTIONS, operateHelp, startMetrics } from './operate-options.js';
 import { EXIT, parseOptions, positiveInt, UsageError } from './usage.js';
 
 export const SERVE_HELP = `Usage: tracee-sig serve [options]
@@ -31,6 +33,7 @@ Options:
       --tls-key FILE           ... and this private key (PEM)
       --tls-ca FILE            require client certificates signed by this CA (mutual TLS)
 ${CONFIG_HELP}
+${operateHelp(31)}
   -h, --help                   this help
 
 The unix socket is created with mode 0600; a stale socket at the path is
@@ -39,14 +42,15 @@ their stream alone with INVALID_ARGUMENT; events without a name, or that no
 signature can read, are counted (FindingBatch.events_unusable), not fatal.
 
 SIGTERM or SIGINT: stop accepting, answer every batch already received, end
-the streams with UNAVAILABLE, print a summary on stderr and exit 0 (after at
-most ${SHUTDOWN_GRACE_MS / 1000} s waiting for hosts to read their last answers).
+the streams with UNAVAILABLE, log a summary and exit 0 (after at most
+${SHUTDOWN_GRACE_MS / 1000} s waiting for hosts to read their last answers). With --metrics,
+/readyz answers 200 while listening and 503 before and while stopping.
 
 Exit status: 0 stopped by a signal; 2 bad option, configuration or TLS file
-content; 3 the address is in use (or not this host's); 66 a --config or TLS
-file cannot be read; 73 the socket (or a privileged port) or --findings-log
-cannot be created; 74 writing --findings-log failed while serving (findings
-were still answered to the hosts); 70 internal error.
+content; 3 the address (gRPC or --metrics) is in use or not this host's; 66 a
+--config or TLS file cannot be read; 73 the socket (or a privileged port) or
+--findings-log cannot be created; 74 writing --findings-log failed while
+serving (findings were still answered to the hosts); 70 internal error.
 `;
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -59,6 +63,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     'tls-key': { type: 'string' },
     'tls-ca': { type: 'string' },
     ...CONFIG_OPTIONS,
+    ...OPERATE_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -75,7 +80,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const maxMessageBytes = positiveInt(values['max-message-bytes'], '--max-message-bytes', DEFAULT_MAX_MESSAGE_BYTES);
   const maxStreams = positiveInt(values['max-streams'], '--max-streams', DEFAULT_MAX_STREAMS);
   const tls = tlsFiles(values['tls-cert'], values['tls-key'], values['tls-ca']);
-  const choice = configOrExit(values, 'serve');
+  const log = loggerFromOptions(values, 'serve');
+  const metricsAddress = metricsAddressFromOptions(values);
+  const choice = configOrExit(values, 'serve', log);
   if (typeof choice === 'number') return choice;
 
   let logStream: NodeJS.WritableStream | undefined;
@@ -86,7 +93,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       const fd = fs.openSync(logPath, 'a', 0o600);
       logStream = fs.createWriteStream('', { fd });
     } catch (e) {
-      process.stderr.write(`tracee-sig serve: cannot open --findings-log ${logPath}: ${ioReason(e)}; choose a path in a writable directory\n`);
+      log.error(`cannot open --findings-log ${logPath}: ${ioReason(e)}; choose a path in a writable directory`);
       return EXIT.CANT_CREATE;
     }
   }
@@ -101,7 +108,15 @@ export async function serveCommand(args: string[]): Promise<number> {
     );
   });
 
-  const runtime = openSignatures(choice.config, { warn: (m) => process.stderr.write(`tracee-sig serve: warning: ${m}\n`), extraApiServers: choice.apiServers });
+  const endpoint = await startMetrics(metricsAddress, log);
+  if (endpoint instanceof Error) {
+    log.error(endpoint.message);
+    return EXIT.UNAVAILABLE;
+  }
+  let readiness: Readiness = { ready: false, reason: 'starting the gRPC server' };
+  endpoint?.metrics.setReadiness(() => readiness);
+
+  const runtime = openSignatures(choice.config, { warn: (m) => log.warn(m), extraApiServers: choice.apiServers });
   const signatures = runtime.signatures;
   runtime.start();
   // grpc-js logs on stderr itself: its lines get our prefix, and the bind failure it logs is said once, below, in full.
@@ -113,20 +128,32 @@ export async function serveCommand(args: string[]): Promise<number> {
   } catch (e) {
     if (!(e instanceof ServerError)) throw e;
     await runtime.stop();
-    process.stderr.write(`tracee-sig serve: ${e.message}\n`);
+    log.error(e.message);
+    await endpoint?.server.close();
     return START_FAILURE_EXIT[e.failure];
   }
+  // No event can arrive between startServer resolving and these lines (no I/O
+  // runs in between), so the latency histogram sees every dispatch.
+  endpoint?.metrics.watchHost(server.service.host);
+  endpoint?.metrics.watchStreams(server.service.stats);
   const where = formatAddress(server.address);
   if (!isLoopback(server.address) && !tls) {
-    process.stderr.write(`tracee-sig serve: warning: listening on ${where} without TLS: anyone who can reach it can send events and read findings\n`);
+    log.warn(`listening on ${where} without TLS: anyone who can reach it can send events and read findings`);
   }
-  process.stderr.write(`tracee-sig serve: listening on ${where} (${signatures.map((s) => `${s.metadata.id} ${s.metadata.eventName}`).join(', ')}${tls ? (tls.ca ? ', mutual TLS' : ', TLS') : ''})\n`);
+  const ids = signatures.map((s) => `${s.metadata.id} ${s.metadata.eventName}`);
+  log.info(`listening on ${where} (${ids.join(', ')}${tls ? (tls.ca ? ', mutual TLS' : ', TLS') : ''})`, {
+    address: where,
+    signatures: ids,
+    tls: tls ? (tls.ca ? 'mutual' : 'server') : 'off',
+  });
+  readiness = { ready: true };
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  process.stderr.write(`tracee-sig serve: ${signal}: stopping; answering the batches already received\n`);
+  readiness = { ready: false, reason: `stopping (${signal})` };
+  log.info(`${signal}: stopping; answering the batches already received`, { signal });
   const { forced } = await server.stop();
   await runtime.stop();
   if (findingsLog && !logError) await findingsLog.flush().catch(() => undefined); // a failure is reported by the 'error' listener
@@ -134,12 +161,15 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   const st = server.service.stats;
   const host = server.service.host;
-  process.stderr.write(
-    `tracee-sig serve: stopped: ${st.streamsOpened} stream(s), ${st.batchesAnswered} batch(es) answered, ${st.eventsReceived} events received, ${st.eventsUnusable} unusable\n`,
-  );
-  if (forced) process.stderr.write(`tracee-sig serve: warning: hosts did not read their last answers within ${SHUTDOWN_GRACE_MS / 1000} s; their streams were cut\n`);
-  const lines = summaryLines({ counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() } });
-  process.stderr.write(lines.map((l) => `tracee-sig serve: ${l}`).join('\n') + '\n');
+  log.info(`stopped: ${st.streamsOpened} stream(s), ${st.batchesAnswered} batch(es) answered, ${st.eventsReceived} events received, ${st.eventsUnusable} unusable`, {
+    streams: st.streamsOpened,
+    batchesAnswered: st.batchesAnswered,
+    eventsReceived: st.eventsReceived,
+    eventsUnusable: st.eventsUnusable,
+  });
+  if (forced) log.warn(`hosts did not read their last answers within ${SHUTDOWN_GRACE_MS / 1000} s; their streams were cut`);
+  logSummary(log, { counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() } });
+  await endpoint?.server.close();
   return logError ? EXIT.IO_ERROR : EXIT.OK;
 }
 

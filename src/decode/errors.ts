@@ -13,3 +13,12 @@ export function describe(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;
 }
+
+/**
+ * The class of a decoding failure, for counting: the bytes were not the
+ * encoding at all (no field named: `json` or `protobuf`), or a field was
+ * missing or wrong (`field`).
+ */
+export function decodeFailureKind(e: unknown, encoding: 'json' | 'protobuf'): 'json' | 'protobuf' | 'field' {
+  return e instanceof DecodeError && e.field !== '' ? 'field' : encoding;
+}

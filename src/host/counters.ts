@@ -4,6 +4,14 @@ export interface MalformedInput {
   reason: string;
 }
 
+/**
+ * Why an input could not be used, as a small fixed set (a metrics label, so
+ * never free text): not JSON / not protobuf at all, a field missing or wrong,
+ * a line over the size limit, a signature that threw, or unclassified.
+ */
+export const MALFORMED_KINDS = ['json', 'protobuf', 'field', 'oversized', 'signature_error', 'other'] as const;
+export type MalformedKind = (typeof MALFORMED_KINDS)[number];
+
 export class Counters {
   lines = 0;
   events = 0;
@@ -11,6 +19,7 @@ export class Counters {
   dispatched = 0;
   findings = 0;
   malformed = 0;
+  readonly malformedByKind: Record<MalformedKind, number> = { json: 0, protobuf: 0, field: 0, oversized: 0, signature_error: 0, other: 0 };
   /** The first few malformed inputs, with where and why. */
   readonly malformedSamples: MalformedInput[] = [];
   execs = 0;
@@ -23,8 +32,10 @@ export class Counters {
     this.eventsByName.set(name, (this.eventsByName.get(name) ?? 0) + n);
   }
 
-  countMalformed(where: string, reason: string): void {
+  /** `kind` classifies the reason for metrics; callers that predate it count as "other". */
+  countMalformed(where: string, reason: string, kind: MalformedKind = 'other'): void {
     this.malformed++;
+    this.malformedByKind[kind]++;
     if (this.malformedSamples.length < this.maxSamples) this.malformedSamples.push({ where, reason });
   }
 }

@@ -2,7 +2,8 @@
 // (replay, gRPC service, Tracee client, the CI test runner) goes through it.
 // It indexes selectors by (name, origin), hands each signature only what it
 // selected, turns outputs into detection events and counts what it saw.
-import type { Event } from '../model/event.js';
+import { performance } from 'node:perf_hooks';
+import type { Event, Origin } from '../model/event.js';
 import type { DataSources, Signature, SignatureMetadata, SignatureOutput } from '../model/signature.js';
 import { origin, stringArrayArg } from '../model/accessors.js';
 import { FIRST_DETECTOR_EVENT_ID } from '../model/event-ids.js';
@@ -11,21 +12,42 @@ import { buildFinding } from './finding.js';
 
 export type FindingHandler = (finding: Event, metadata: SignatureMetadata) => void;
 
+/** Receives the time one dispatch took, in seconds (metrics implement it; the host stays library-free). */
+export interface DispatchTimer {
+  observe(seconds: number): void;
+}
+
+export type OriginCounts = Record<Origin, number>;
+
 interface Subscription {
   signature: Signature;
   origins: Set<string>; // "*" or origin names
 }
 
+/** The signatures that selected one event name, and how many events of that name came from each origin. */
+interface Selection {
+  subscriptions: Subscription[];
+  byOrigin: OriginCounts;
+}
+
+const noOrigins = (): OriginCounts => ({ host: 0, container: 0, 'container-init': 0 });
+
 export class SignatureHost {
   readonly counters: Counters;
-  private readonly byName = new Map<string, Subscription[]>();
+  /** Findings emitted, per signature (same order as `signatures`). */
+  readonly findingsBySignature: number[];
+  private readonly byName = new Map<string, Selection>();
   private readonly anyName: Subscription[] = [];
+  /** Origins of events only "*" selectors took (no named selection to count them on). */
+  private readonly otherOrigins = new Map<string, OriginCounts>();
+  private timer?: DispatchTimer;
   private readonly sources = new Set<string>();
   private readonly checksEnvironment: boolean;
   private closed = false;
 
   constructor(readonly signatures: Signature[], onFinding: FindingHandler, counters = new Counters(), dataSources?: DataSources) {
     this.counters = counters;
+    this.findingsBySignature = signatures.map(() => 0);
     signatures.forEach((signature, index) => {
       const eventId = FIRST_DETECTOR_EVENT_ID + index;
       for (const sel of signature.selectedEvents) {
@@ -39,6 +61,7 @@ export class SignatureHost {
       signature.init({
         emit: (output: SignatureOutput) => {
           this.counters.findings++;
+          this.findingsBySignature[index]++;
           onFinding(buildFinding(signature.metadata, eventId, output), signature.metadata);
         },
         dataSources,
@@ -48,9 +71,14 @@ export class SignatureHost {
   }
 
   private listFor(name: string): Subscription[] {
-    let list = this.byName.get(name);
-    if (!list) this.byName.set(name, (list = []));
-    return list;
+    let selection = this.byName.get(name);
+    if (!selection) this.byName.set(name, (selection = { subscriptions: [], byOrigin: noOrigins() }));
+    return selection.subscriptions;
+  }
+
+  /** Time every dispatch from now on (for the processing latency metric). */
+  timeDispatch(timer: DispatchTimer): void {
+    this.timer = timer;
   }
 
   /** Event names some signature selected: the only ones worth decoding. Undefined = all. */
@@ -60,6 +88,16 @@ export class SignatureHost {
 
   /** Hand one decoded event to the signatures that selected it. */
   dispatch(event: Event): void {
+    if (this.timer === undefined) return this.route(event);
+    const start = performance.now();
+    try {
+      this.route(event);
+    } finally {
+      this.timer.observe((performance.now() - start) / 1000);
+    }
+  }
+
+  private route(event: Event): void {
     this.counters.countEvent(event.name);
     if (this.checksEnvironment && event.name === 'sched_process_exec') {
       this.counters.execs++;
@@ -69,8 +107,26 @@ export class SignatureHost {
     const named = this.byName.get(event.name);
     if (!named && this.anyName.length === 0) return;
     const o = origin(event);
-    if (named) for (const sub of named) this.deliver(sub, o, event);
+    if (named) {
+      named.byOrigin[o]++;
+      for (const sub of named.subscriptions) this.deliver(sub, o, event);
+    } else {
+      let counts = this.otherOrigins.get(event.name);
+      if (!counts) this.otherOrigins.set(event.name, (counts = noOrigins()));
+      counts[o]++;
+    }
     for (const sub of this.anyName) this.deliver(sub, o, event);
+  }
+
+  /**
+   * Events by name and origin, for the events some signature selected (the
+   * host reads the origin of those only). Events counted in
+   * `counters.eventsByName` beyond these were skipped unread.
+   */
+  eventsByOrigin(): Map<string, OriginCounts> {
+    const out = new Map<string, OriginCounts>(this.otherOrigins);
+    for (const [name, selection] of this.byName) out.set(name, selection.byOrigin);
+    return out;
   }
 
   private deliver(sub: Subscription, o: string, event: Event): void {

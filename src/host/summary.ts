@@ -70,3 +70,21 @@ export function warnings(s: SummaryInput): string[] {
   }
   return out;
 }
+
+/** The summary as data (one structured log record): counts, samples, signature counters. */
+export function summaryFields(s: SummaryInput): Record<string, unknown> {
+  const c = s.counters;
+  const malformedByReason = Object.fromEntries(Object.entries(c.malformedByKind).filter(([, n]) => n > 0));
+  return {
+    ...(s.inputs !== undefined ? { inputs: s.inputs } : {}),
+    [s.inputUnit === undefined ? 'lines' : 'messages']: c.lines,
+    events: c.events,
+    dispatched: c.dispatched,
+    findings: c.findings,
+    malformed: c.malformed,
+    eventsByName: Object.fromEntries([...c.eventsByName.entries()].sort((a, b) => b[1] - a[1])),
+    ...(c.malformed > 0 ? { malformedByReason, malformedSamples: c.malformedSamples } : {}),
+    ...(s.readErrors && s.readErrors.length > 0 ? { readErrors: s.readErrors } : {}),
+    signatures: s.signatureCounters,
+  };
+}

@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Event } from '../model/event.js';
 import type { DataSources, Signature, SignatureMetadata } from '../model/signature.js';
 import { SignatureHost } from '../host/host.js';
+import { DecodeError, decodeFailureKind } from '../decode/errors.js';
 import { readEventHead, WireEvent, type EventHead } from '../decode/protobuf-wire.js';
 import { protoEventObject } from '../encode/protobuf.js';
 import type { FindingWriter } from '../sources/finding-writer.js';
@@ -151,7 +152,7 @@ export class SignatureService {
         const head = heads[i];
         if (head.name === '') {
           unusable++;
-          counters.countMalformed(`stream ${stream.id} batch ${batchNo} event ${i}`, 'name: missing or empty');
+          counters.countMalformed(`stream ${stream.id} batch ${batchNo} event ${i}`, 'name: missing or empty', 'field');
           continue;
         }
         if (this.selected && !this.selected.has(head.name)) {
@@ -164,7 +165,8 @@ export class SignatureService {
         } catch (e) {
           // Bad nested bytes, or a signature bug: this event is lost, the stream goes on.
           unusable++;
-          counters.countMalformed(`stream ${stream.id} batch ${batchNo} event ${i} (${head.name})`, (e as Error).message);
+          const kind = e instanceof DecodeError ? decodeFailureKind(e, 'protobuf') : 'signature_error';
+          counters.countMalformed(`stream ${stream.id} batch ${batchNo} event ${i} (${head.name})`, (e as Error).message, kind);
         }
       }
     } finally {

@@ -9,9 +9,10 @@
 // reconnects with exponential backoff and jitter; the host (and so what the
 // signatures learned) lives across reconnects.
 import * as grpc from '@grpc/grpc-js';
-import { DecodeError } from '../decode/errors.js';
+import { DecodeError, decodeFailureKind } from '../decode/errors.js';
 import { decodeProtoEvent, eventFromProtoMessage } from '../decode/protobuf.js';
 import { eventBytesOfResponse, eventNameOfProto } from '../decode/proto-peek.js';
+import type { MalformedKind } from '../host/counters.js';
 import type { SignatureHost } from '../host/host.js';
 import { warnings } from '../host/summary.js';
 import type { Event } from '../model/event.js';
@@ -76,13 +77,15 @@ export type AttachResult =
   /** Tracee refused the request itself (an unknown policy): retrying cannot help. */
   | { kind: 'rejected'; reason: string };
 
+export type AttachLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
 export interface AttachOptions {
   address: TraceeAddress;
   /** Policy names for StreamEvents; empty = events of every policy. */
   policies: string[];
   retry: RetryPolicy;
-  /** One line per state change, without a trailing newline. */
-  log(line: string): void;
+  /** One line per state change, without a trailing newline; `level` defaults to info. */
+  log(line: string, level?: AttachLogLevel): void;
   /**
    * Asked after each dispatched event: a promise while the findings output is
    * over its bound; the stream pauses until it settles (Tracee then blocks
@@ -114,7 +117,13 @@ export class TraceeAttachment {
   /** Tracee's version from the last successful GetVersion. */
   version?: string;
   connections = 0;
+  /** Connection attempts after a failed attempt or a lost stream. */
+  reconnects = 0;
   messages = 0;
+  /** True while a StreamEvents call is open on a Tracee that answered (what readiness reports). */
+  streaming = false;
+  /** Why not streaming, in one line (for readiness). */
+  notStreamingBecause = 'not connected to Tracee yet';
   private stopped = false;
   private cancelActive?: () => void;
   private wakeUp?: () => void;
@@ -135,25 +144,30 @@ export class TraceeAttachment {
     let failures = 0;
     for (;;) {
       const outcome = await this.connectOnce();
+      this.streaming = false;
+      if (outcome.kind !== 'stopped') this.notStreamingBecause = outcome.reason;
       if (outcome.kind === 'stopped' || this.stopped) return { kind: 'stopped' };
       if (outcome.kind === 'rejected') return outcome;
       if (outcome.healthy) failures = 0;
       failures++;
       if (retry.maxRetries !== undefined && failures > retry.maxRetries) {
-        this.opts.log(`giving up: ${outcome.reason}; ${failures} attempt(s) in a row failed and --max-retries ${retry.maxRetries} is used up`);
+        this.opts.log(`giving up: ${outcome.reason}; ${failures} attempt(s) in a row failed and --max-retries ${retry.maxRetries} is used up`, 'error');
         return { kind: 'gave-up', attempts: failures, reason: outcome.reason };
       }
       const delay = retryDelayMs(failures, retry, this.opts.random);
       const of = retry.maxRetries !== undefined ? `/${retry.maxRetries}` : '';
-      this.opts.log(`${outcome.reason}; retry ${failures}${of} in ${delay} ms`);
+      this.opts.log(`${outcome.reason}; retry ${failures}${of} in ${delay} ms`, 'warn');
       await this.sleep(delay);
       if (this.stopped) return { kind: 'stopped' };
+      this.reconnects++;
     }
   }
 
   /** Ends the stream (or the wait) now; run() then resolves with { kind: 'stopped' }. */
   stop(): void {
     this.stopped = true;
+    this.streaming = false;
+    this.notStreamingBecause = 'stopping';
     this.cancelActive?.();
     this.wakeUp?.();
   }
@@ -170,6 +184,7 @@ export class TraceeAttachment {
   }
 
   private async connectOnce(): Promise<Outcome> {
+    this.opts.log(`connecting to Tracee at ${this.opts.address.display} (attempt ${this.reconnects + 1})`, 'debug');
     const client = new grpc.Client(this.opts.address.target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     try {
       const version = await this.getVersion(client);
@@ -181,9 +196,9 @@ export class TraceeAttachment {
         this.version = version.version;
         this.opts.log(`connected to Tracee ${version.version || '(version not set in this build)'} at ${this.opts.address.display}`);
         const old = tooOld(version.version);
-        if (old) this.opts.log(old);
+        if (old) this.opts.log(old, 'warn');
       } else {
-        this.opts.log(`connected to ${this.opts.address.display}, but GetVersion failed (${version.error.details || grpc.status[version.error.code]}); streaming anyway`);
+        this.opts.log(`connected to ${this.opts.address.display}, but GetVersion failed (${version.error.details || grpc.status[version.error.code]}); streaming anyway`, 'warn');
       }
       return await this.stream(client);
     } finally {
@@ -229,6 +244,9 @@ export class TraceeAttachment {
       // Raw deserializer: the message is unwrapped and decoded by handle(), which can skip it.
       const call = client.makeServerStreamRequest<unknown, Buffer>(m.path, m.requestSerialize, (b: Buffer) => b, { policies: this.opts.policies }, new grpc.Metadata(), {});
       this.cancelActive = () => call.cancel();
+      // Tracee answered GetVersion and the call is open: as ready as a client can tell
+      // (Tracee sends nothing, not even headers, until its first event).
+      this.streaming = !this.stopped;
       let status: grpc.StatusObject | undefined;
       let ended = false;
       const finish = (): void => {
@@ -286,27 +304,27 @@ export class TraceeAttachment {
     try {
       event = bytes ? decodeProtoEvent(bytes) : decodeResponse(raw);
     } catch (e) {
-      this.malformed(e instanceof DecodeError ? e.message : `cannot decode: ${(e as Error).message}`);
+      this.malformed(e instanceof DecodeError ? e.message : `cannot decode: ${(e as Error).message}`, decodeFailureKind(e, 'protobuf'));
       return;
     }
     try {
       this.host.dispatch(event);
     } catch (e) {
       // A signature bug must not stop the stream; Tracee logs OnEvent errors too.
-      this.malformed(`signature error: ${(e as Error).message}`);
+      this.malformed(`signature error: ${(e as Error).message}`, 'signature_error');
     }
     if (!this.warnedAboutEnv && counters.execs >= ENV_WARNING_AFTER_EXECS && counters.execsWithEnv === 0) {
       this.warnedAboutEnv = true;
-      for (const w of warnings({ counters, signatureCounters: this.host.signatureCounters() })) this.opts.log(w);
+      for (const w of warnings({ counters, signatureCounters: this.host.signatureCounters() })) this.opts.log(w.replace(/^warning: /, ''), 'warn');
     }
   }
 
-  private malformed(reason: string): void {
+  private malformed(reason: string, kind: MalformedKind): void {
     const where = `Tracee stream message ${this.messages}`;
-    this.host.counters.countMalformed(where, reason);
+    this.host.counters.countMalformed(where, reason, kind);
     if (!this.warnedAboutMalformed) {
       this.warnedAboutMalformed = true;
-      this.opts.log(`skipped an event that could not be read (${where}: ${reason}); the summary at exit counts all such events`);
+      this.opts.log(`skipped an event that could not be read (${where}: ${reason}); the summary at exit counts all such events`, 'warn');
     }
   }
 }
@@ -351,5 +369,5 @@ function policyRejection(status: grpc.StatusObject): string | undefined {
 function tooOld(version: string): string | undefined {
   const m = /^v?(\d+)\.(\d+)\./.exec(version);
   if (!m || Number(m[1]) > 0 || Number(m[2]) >= 20) return undefined;
-  return `warning: Tracee ${version} streams the v0.18-v0.19 event schema (event data as a map), which tracee-sig cannot read correctly; use Tracee v0.20 or later`;
+  return `Tracee ${version} streams the v0.18-v0.19 event schema (event data as a map), which tracee-sig cannot read correctly; use Tracee v0.20 or later`;
 }

@@ -8,7 +8,7 @@ import * as zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { decodeJsonLine } from '../decode/json.js';
-import { DecodeError } from '../decode/errors.js';
+import { DecodeError, decodeFailureKind } from '../decode/errors.js';
 import { Prefilter } from '../decode/prefilter.js';
 import type { SignatureHost } from '../host/host.js';
 import type { Counters } from '../host/counters.js';
@@ -95,6 +95,16 @@ export async function readRecordings(
   const prefilter = new Prefilter(selected);
   const result: ReplayResult = { readErrors: [], shapes: { current: 0, legacy: 0 } };
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  // Skipped lines are counted in the prefilter (an integer add per line) and
+  // moved into `counters` after each chunk, so metrics see them during the replay.
+  const counted = new Map<string, number>();
+  const countSkipped = (): void => {
+    for (const [name, n] of prefilter.skippedByName()) {
+      const before = counted.get(name) ?? 0;
+      if (n > before) counters.countEvent(name, n - before);
+      counted.set(name, n);
+    }
+  };
 
   for (const input of inputs) {
     const label = input === '-' ? '<stdin>' : input;
@@ -105,7 +115,7 @@ export async function readRecordings(
       try {
         decoded = decodeJsonLine(buf.toString('utf8', start, end));
       } catch (e) {
-        counters.countMalformed(`${label}:${lineNo}`, e instanceof DecodeError ? e.message : `cannot decode: ${(e as Error).message}`);
+        counters.countMalformed(`${label}:${lineNo}`, e instanceof DecodeError ? e.message : `cannot decode: ${(e as Error).message}`, decodeFailureKind(e, 'json'));
         return;
       }
       result.shapes[decoded.shape]++;
@@ -113,13 +123,14 @@ export async function readRecordings(
     };
     const splitter = new LineSplitter(maxLineBytes, onLine, (lineNo, bytes) => {
       counters.lines++;
-      counters.countMalformed(`${label}:${lineNo}`, `line of ${bytes} bytes exceeds the maximum of ${maxLineBytes} bytes; skipped`);
+      counters.countMalformed(`${label}:${lineNo}`, `line of ${bytes} bytes exceeds the maximum of ${maxLineBytes} bytes; skipped`, 'oversized');
     });
     const source = input === '-' ? process.stdin : fs.createReadStream(input, { highWaterMark: 1 << 20 });
     let outputFailure: { error: unknown } | undefined;
     try {
       for await (const chunk of chunksOf(source)) {
         splitter.push(chunk);
+        countSkipped();
         if (!options.afterChunk) continue;
         try {
           await options.afterChunk();
@@ -137,7 +148,7 @@ export async function readRecordings(
     }
     if (outputFailure) throw outputFailure.error;
   }
-  for (const [name, n] of prefilter.skippedByName()) counters.countEvent(name, n);
+  countSkipped();
   return result;
 }
 
@@ -148,7 +159,7 @@ export async function replay(inputs: string[], host: SignatureHost, options: Rep
       host.dispatch(event);
     } catch (e) {
       // A signature bug must not stop the input; Tracee logs OnEvent errors too.
-      counters.countMalformed(`${label}:${lineNo}`, `signature error: ${(e as Error).message}`);
+      counters.countMalformed(`${label}:${lineNo}`, `signature error: ${(e as Error).message}`, 'signature_error');
     }
   };
   return readRecordings(inputs, sink, counters, host.selectedNames(), options);

@@ -21,8 +21,12 @@ interface Run {
   stderr: string;
 }
 
+/** Commands with logs write the human text lines these tests read (JSON is the default off a terminal). */
+const TEXT_LOGS = new Set(['serve', 'attach', 'replay']);
+
 function run(args: string[], as?: { uid: number; gid: number }): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 20000, ...as });
+  const withText = TEXT_LOGS.has(args[0]) && !args.includes('--frobnicate') ? [...args, '--log-format', 'text'] : args;
+  const r = spawnSync(process.execPath, [BIN, ...withText], { encoding: 'utf8', cwd: ROOT, timeout: 20000, ...as });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

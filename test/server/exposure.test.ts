@@ -24,7 +24,7 @@ interface Started {
 
 /** Starts serve (as SERVICE_USER, with umask 000 to show the mode does not come from it); resolves once it listens. */
 function startServe(args: string[], children: ChildProcess[]): Promise<Started> {
-  const proc = spawn('/bin/sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, BIN, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...SERVICE_USER });
+  const proc = spawn('/bin/sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, BIN, 'serve', '--log-format', 'text', ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...SERVICE_USER });
   children.push(proc);
   let err = '';
   proc.stderr!.setEncoding('utf8');

@@ -37,7 +37,8 @@ export interface Served {
 /** Starts `serve` and resolves once it prints that it listens (or rejects with its stderr if it exits first). */
 export function serve(dir: string, extra: string[] = [], socketName = 'sig.sock'): Promise<Served> {
   const socket = path.join(dir, socketName);
-  const args = ['serve', '--listen', `unix://${socket}`, ...extra];
+  // Text logs: these tests read serve's status lines as a person would (test/metrics reads the JSON ones).
+  const args = ['serve', '--listen', `unix://${socket}`, '--log-format', 'text', ...extra];
   return run(args).then((r) => ({ ...r, socket, address: `unix://${socket}` }));
 }
 

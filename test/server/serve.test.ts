@@ -212,7 +212,7 @@ describe('tracee-sig serve: limits, socket path and stopping', function () {
     const { served } = await started();
     expect(fs.statSync(served.socket).mode & 0o777).to.equal(0o600);
 
-    const second = await run(['serve', '--listen', `unix://${socket}`]).then(
+    const second = await run(['serve', '--listen', `unix://${socket}`, '--log-format', 'text']).then(
       () => 'listening',
       (e: Error) => e.message,
     );
@@ -220,7 +220,7 @@ describe('tracee-sig serve: limits, socket path and stopping', function () {
 
     const file = path.join(dir, 'file');
     fs.writeFileSync(file, 'keep me');
-    const onFile = await run(['serve', '--listen', `unix://${file}`]).then(() => 'listening', (e: Error) => e.message);
+    const onFile = await run(['serve', '--listen', `unix://${file}`, '--log-format', 'text']).then(() => 'listening', (e: Error) => e.message);
     expect(onFile).to.match(/exited with 73 .*exists and is a regular file, not a socket/s);
     expect(fs.readFileSync(file, 'utf8')).to.equal('keep me');
   });

@@ -31,7 +31,8 @@ describe('tracee-sig attach', function () {
   });
 
   const attach = (...args: string[]): TraceeSig => {
-    const c = new TraceeSig(['attach', ...args]);
+    // Text logs: these tests read attach's status lines as a person would (test/metrics reads the JSON ones).
+    const c = new TraceeSig(['attach', '--log-format', 'text', ...args]);
     children.push(c);
     return c;
   };
