@@ -9,7 +9,8 @@ import { FIRST_DETECTOR_EVENT_ID } from '../model/event-ids.js';
 import { Counters } from './counters.js';
 import { buildFinding } from './finding.js';
 
-export type FindingHandler = (finding: Event, metadata: SignatureMetadata) => void;
+/** `trigger` is the event the finding was produced from (an encoder may reuse its bytes). */
+export type FindingHandler = (finding: Event, metadata: SignatureMetadata, trigger: Event) => void;
 
 interface Subscription {
   signature: Signature;
@@ -39,7 +40,7 @@ export class SignatureHost {
       signature.init({
         emit: (output: SignatureOutput) => {
           this.counters.findings++;
-          onFinding(buildFinding(signature.metadata, eventId, output), signature.metadata);
+          onFinding(buildFinding(signature.metadata, eventId, output), signature.metadata, output.trigger);
         },
         dataSources,
       });
