@@ -37,9 +37,11 @@ bench-replay: build
 bench-memory: build
 	node --expose-gc dist/bench/memory/containers.js
 
-# OnEvents throughput from a separate client process, beside the grpc-js transport floor.
+# OnEvents throughput from a separate client process, beside the grpc-js transport floor;
+# then serve's event-to-finding latency at 10,000 events/s offered.
 bench-grpc: build
 	node dist/bench/grpc/run.js
+	node dist/bench/grpc/latency.js
 
 # Steady load on serve for SOAK_SECONDS (default 120); RSS must stay flat after warm-up. Not in `make test`.
 soak: build

@@ -6,7 +6,13 @@
 // signature reads (arrays, credentials, timespec, struct, network payloads),
 // threat and detected_from go through that slower decoder, so there is one
 // definition of their meaning.
-import type { Container, DetectedFrom, Event, EventValue, K8s, Process, SockAddr, Thread, Threat, Timestamp, Workload } from '../model/event.js';
+//
+// Arguments are decoded one at a time: `argument(name)` finds a value by its
+// name's bytes and decodes that value alone, so a signature reading `env` of
+// an exec does not pay for its 17 other arguments. Strings that repeat from
+// event to event (event names, container ids, image names, thread names) are
+// shared through a small cache keyed by their bytes instead of being built anew.
+import type { LazyReads, Container, DetectedFrom, Event, EventValue, K8s, Process, SockAddr, Thread, Threat, Timestamp, Workload } from '../model/event.js';
 import { DecodeError } from './errors.js';
 import { decodeProtoDetectedFrom, decodeProtoThreat, decodeProtoValue, decodeProtoWorkload } from './protobuf.js';
 
@@ -21,8 +27,14 @@ export class WireError extends DecodeError {}
 /** A cursor over protobuf bytes; every read checks its bounds. */
 export class WireReader {
   pos: number;
-  constructor(readonly buf: Buffer, start: number, public end: number) {
+  constructor(public buf: Buffer, start: number, public end: number) {
     this.pos = start;
+  }
+
+  reset(buf: Buffer, start: number, end: number): void {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
   }
 
   /** A varint of up to 64 bits as a number when < 2^53 (exact), else throws. Use `varint64` for 64-bit fields. */
@@ -67,6 +79,28 @@ export class WireReader {
     return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   }
 
+  /**
+   * A varint as an exact Number when it has at most 7 bytes (< 2^49), else
+   * undefined with the position unchanged (the caller then reads `varint64`).
+   */
+  small(): number | undefined {
+    const buf = this.buf;
+    let pos = this.pos;
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      if (pos >= this.end) throw new WireError('', `truncated varint at byte ${pos}`);
+      const b = buf[pos++];
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result;
+      }
+      scale *= 128;
+    }
+    return undefined;
+  }
+
   /** Length of a LEN field, checked against the end; returns the field's end offset. */
   lenEnd(): number {
     const len = this.uint32();
@@ -77,7 +111,15 @@ export class WireReader {
 
   string(): string {
     const end = this.lenEnd();
-    const s = utf8(this.buf, this.pos, end);
+    const s = this.pos === end ? '' : this.buf.toString('utf8', this.pos, end);
+    this.pos = end;
+    return s;
+  }
+
+  /** A string that repeats from event to event: shared through the cache rather than built. */
+  shared(): string {
+    const end = this.lenEnd();
+    const s = sharedString(this.buf, this.pos, end);
     this.pos = end;
     return s;
   }
@@ -103,31 +145,53 @@ export class WireReader {
   }
 }
 
-/** Short ASCII strings (names, ids) are built in JS, which beats a native call for them. */
-function utf8(buf: Buffer, start: number, end: number): string {
+// -- shared strings -------------------------------------------------------------
+
+/** Strings longer than this are not shared (long values rarely repeat exactly). */
+const SHARED_MAX_BYTES = 128;
+/** Entries at most; the cache starts afresh when full, so it always holds the recent ones. */
+const SHARED_MAX_ENTRIES = 4096;
+const shared = new Map<number, string>();
+
+/**
+ * The string of the ASCII bytes buf[start, end), from the cache when the same
+ * bytes were seen before. The key is a hash of length and a sample of bytes;
+ * a hit is checked byte for byte, so a collision only costs a miss. Non-ASCII
+ * and long strings are decoded as usual.
+ */
+function sharedString(buf: Buffer, start: number, end: number): string {
   const n = end - start;
   if (n === 0) return '';
-  if (n <= 24) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = buf[i];
-      if (c >= 0x80) return buf.toString('utf8', start, end);
-      s += String.fromCharCode(c);
-    }
-    return s;
+  if (n > SHARED_MAX_BYTES) return buf.toString('utf8', start, end);
+  const step = n > 8 ? n >>> 3 : 1;
+  let h = n;
+  for (let i = start; i < end; i += step) h = (Math.imul(h, 31) + buf[i]) | 0;
+  h = (Math.imul(h, 31) + buf[end - 1]) | 0;
+  const known = shared.get(h);
+  if (known !== undefined && known.length === n) {
+    let i = 0;
+    while (i < n && known.charCodeAt(i) === buf[start + i]) i++;
+    if (i === n) return known;
   }
-  return buf.toString('utf8', start, end);
+  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return buf.toString('utf8', start, end);
+  const s = buf.toString('latin1', start, end); // ASCII: latin1 is the same text, and a one-byte string
+  if (shared.size >= SHARED_MAX_ENTRIES) shared.clear();
+  shared.set(h, s);
+  return s;
 }
 
 function int64Text(r: WireReader): string {
-  return BigInt.asIntN(64, r.varint64()).toString();
+  const n = r.small();
+  return n !== undefined ? String(n) : BigInt.asIntN(64, r.varint64()).toString();
 }
 
 function uint64Text(r: WireReader): string {
-  return r.varint64().toString();
+  const n = r.small();
+  return n !== undefined ? String(n) : r.varint64().toString();
 }
 
 const NOT_DECODED = Symbol('not decoded');
+const EMPTY_RANGES: readonly number[] = [];
 type Lazy<T> = T | typeof NOT_DECODED;
 
 // -- message decoders, each mirroring the object decodeProtoEvent builds ------
@@ -138,11 +202,24 @@ function timestamp(r: WireReader, end: number, base?: Timestamp): Timestamp {
   let nanos = base?.nanos ?? 0;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 8) seconds = Number(BigInt.asIntN(64, r.varint64()));
+    if (tag === 8) seconds = r.small() ?? Number(BigInt.asIntN(64, r.varint64()));
     else if (tag === 16) nanos = r.uint32() | 0;
     else r.skip(tag & 7);
   }
   return { seconds, nanos };
+}
+
+// google.protobuf.Timestamp's valid range, as decodeProtoEvent checks it.
+const MIN_SECONDS = -62135596800;
+const MAX_SECONDS = 253402300799;
+
+/** Throws as decodeProtoEvent does for a time outside Timestamp's range. */
+function checkTimestamp(t: Timestamp | undefined, field: string): void {
+  if (!t) return;
+  if (t.seconds < MIN_SECONDS || t.seconds > MAX_SECONDS) {
+    throw new DecodeError(`${field}.seconds`, `${t.seconds} is outside google.protobuf.Timestamp's range (years 1 to 9999)`);
+  }
+  if (t.nanos < 0 || t.nanos > 999_999_999) throw new DecodeError(`${field}.nanos`, `expected 0 to 999999999, got ${t.nanos}`);
 }
 
 /** google.protobuf.UInt32Value: the wrapper present = its value (0 if unset). */
@@ -172,7 +249,7 @@ function subEnd(r: WireReader, _check: number): number {
   return r.lenEnd();
 }
 
-function thread(r: WireReader, end: number): Thread {
+function thread(r: WireReader, end: number, where: string): Thread {
   let start_time: Timestamp | undefined;
   let name: string | undefined;
   let unique_id: number | undefined;
@@ -185,7 +262,7 @@ function thread(r: WireReader, end: number): Thread {
     const tag = r.uint32();
     switch (tag) {
       case 10: start_time = timestamp(r, subEnd(r, once(start_time))); break;
-      case 18: name = r.string(); break;
+      case 18: name = r.shared(); break;
       case 26: unique_id = u32Value(r, subEnd(r, once(unique_id))); break;
       case 34: host_tid = u32Value(r, subEnd(r, once(host_tid))); break;
       case 42: tid = u32Value(r, subEnd(r, once(tid))); break;
@@ -195,6 +272,7 @@ function thread(r: WireReader, end: number): Thread {
       default: r.skip(tag & 7);
     }
   }
+  checkTimestamp(start_time, `${where}.start_time`);
   return { start_time, name, unique_id, host_tid, tid, syscall, compat, user_stack_trace };
 }
 
@@ -220,7 +298,7 @@ function stackTrace(r: WireReader, end: number): Thread['user_stack_trace'] {
   return { addresses };
 }
 
-function process(r: WireReader, end: number): Process {
+function process(r: WireReader, end: number, where: string): Process {
   let executable: { path: string } | undefined;
   let unique_id: number | undefined;
   let host_pid: number | undefined;
@@ -236,7 +314,7 @@ function process(r: WireReader, end: number): Process {
         let path = '';
         while (r.pos < e) {
           const t2 = r.uint32();
-          if (t2 === 10) path = r.string();
+          if (t2 === 10) path = r.shared();
           else r.skip(t2 & 7);
         }
         executable = { path };
@@ -256,8 +334,8 @@ function process(r: WireReader, end: number): Process {
         real_user = { id };
         break;
       }
-      case 50: t = thread(r, subEnd(r, once(t))); break;
-      case 58: (ancestors ??= []).push(process(r, subEnd(r, 58))); break;
+      case 50: t = thread(r, subEnd(r, once(t)), `${where}.thread`); break;
+      case 58: (ancestors ??= []).push(process(r, subEnd(r, 58), `${where}.ancestors[${ancestors?.length ?? 0}]`)); break;
       default: r.skip(tag & 7);
     }
   }
@@ -272,8 +350,8 @@ function container(r: WireReader, end: number): Container {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10: id = r.string(); break;
-      case 18: name = r.string(); break;
+      case 10: id = r.shared(); break;
+      case 18: name = r.shared(); break;
       case 26: {
         const e = subEnd(r, once(image));
         let imageId = '';
@@ -281,9 +359,9 @@ function container(r: WireReader, end: number): Container {
         let imageName = '';
         while (r.pos < e) {
           const t2 = r.uint32();
-          if (t2 === 10) imageId = r.string();
-          else if (t2 === 18) digests.push(r.string());
-          else if (t2 === 26) imageName = r.string();
+          if (t2 === 10) imageId = r.shared();
+          else if (t2 === 18) digests.push(r.shared());
+          else if (t2 === 26) imageName = r.shared();
           else r.skip(t2 & 7);
         }
         image = { id: imageId, repo_digests: digests.length ? digests : undefined, name: imageName };
@@ -354,6 +432,10 @@ export class WireWorkload implements Workload {
   private needsMerge = false;
   /** False once a part is replaced: the bytes no longer describe this object. */
   unchanged = true;
+  // The container's id and started, read alone (what origin and containerId need).
+  private headRead = false;
+  private headId = '';
+  private headStarted = false;
 
   constructor(readonly buf: Buffer, readonly start: number, readonly end: number) {
     const r = new WireReader(buf, start, end);
@@ -392,12 +474,51 @@ export class WireWorkload implements Workload {
   }
 
   get process(): Process | undefined {
-    if (this._process === NOT_DECODED) this._process = this.part(0, (r) => process(r, r.end), (w) => w.process);
+    if (this._process === NOT_DECODED) this._process = this.part(0, (r) => process(r, r.end, 'workload.process'), (w) => w.process);
     return this._process;
   }
   set process(v: Process | undefined) {
     this._process = v;
     this.unchanged = false;
+  }
+
+  /** container.id ('' when there is no container), without decoding the rest of the container. */
+  containerId(): string {
+    if (this._container !== NOT_DECODED || this.needsMerge) return this.container?.id ?? '';
+    if (!this.headRead) this.readContainerHead();
+    return this.headId;
+  }
+
+  /** container.started (false when there is no container), likewise. */
+  containerStarted(): boolean {
+    if (this._container !== NOT_DECODED || this.needsMerge) return this.container?.started === true;
+    if (!this.headRead) this.readContainerHead();
+    return this.headStarted;
+  }
+
+  private readContainerHead(): void {
+    const r = this.reader(1);
+    if (r) {
+      // Scalars: the last occurrence wins, as in the full decode.
+      while (r.pos < r.end) {
+        const tag = r.uint32();
+        if (tag === 10) this.headId = r.shared();
+        else if (tag === 32) this.headStarted = r.uint32() !== 0;
+        else r.skip(tag & 7);
+      }
+    }
+    this.headRead = true;
+  }
+
+  /**
+   * Decodes every part (throws DecodeError when one is malformed): done
+   * before the bytes are copied into a finding, so that a finding never
+   * carries bytes the host could not decode.
+   */
+  check(): void {
+    void this.process;
+    void this.container;
+    void this.k8s;
   }
 
   get container(): Container | undefined {
@@ -449,7 +570,7 @@ function sockaddr(r: WireReader, end: number): SockAddr {
     switch (tag) {
       case 8: family = r.uint32() | 0; break;
       case 18: sun_path = r.string(); break;
-      case 26: sin_addr = r.string(); break;
+      case 26: sin_addr = r.shared(); break;
       case 32: sin_port = r.uint32(); break;
       case 42: sin6_addr = r.string(); break;
       case 48: sin6_port = r.uint32(); break;
@@ -480,7 +601,7 @@ function value(r: WireReader, start: number, end: number): EventValue {
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
-      case 10: name = r.string(); continue;
+      case 10: name = r.shared(); continue;
       case 16: out = { name: '', int32: r.uint32() | 0 }; break;
       case 24: out = { name: '', int64: int64Text(r) }; break;
       case 32: out = { name: '', u_int32: r.uint32() }; break;
@@ -492,7 +613,7 @@ function value(r: WireReader, start: number, end: number): EventValue {
         const values: string[] = [];
         while (r.pos < e) {
           const t2 = r.uint32();
-          if (t2 === 10) values.push(r.string());
+          if (t2 === 10) values.push(r.shared()); // env entries repeat from exec to exec
           else r.skip(t2 & 7);
         }
         out = { name: '', str_array: { value: values } };
@@ -513,13 +634,38 @@ function value(r: WireReader, start: number, end: number): EventValue {
   return out;
 }
 
-function data(buf: Buffer, ranges: number[]): EventValue[] {
-  const out: EventValue[] = new Array(ranges.length / 2);
-  for (let i = 0; i < ranges.length; i += 2) {
-    const r = new WireReader(buf, ranges[i], ranges[i + 1]);
-    out[i / 2] = value(r, ranges[i], ranges[i + 1]);
+/**
+ * True when the EventValue in buf[start, end) is named `name`: its last name
+ * field, as protobuf reads it. ASCII names compare as bytes, without building
+ * a string; only the value's top-level fields are walked.
+ */
+function valueNamed(buf: Buffer, start: number, end: number, name: string, ascii: boolean): boolean {
+  const r = scanner;
+  r.reset(buf, start, end);
+  let at = -1;
+  let atEnd = -1;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === 10) {
+      atEnd = r.lenEnd();
+      at = r.pos;
+      r.pos = atEnd;
+    } else r.skip(tag & 7);
   }
-  return out;
+  if (at < 0) return name === '';
+  if (!ascii) return buf.toString('utf8', at, atEnd) === name;
+  const n = name.length;
+  if (atEnd - at !== n) return false;
+  for (let i = 0; i < n; i++) if (buf[at + i] !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/** One reader reused for scans that do not nest (the name of each value). */
+const scanner = new WireReader(Buffer.alloc(0), 0, 0);
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 function policies(buf: Buffer, ranges: number[]): { matched: string[] } {
@@ -541,7 +687,7 @@ function policies(buf: Buffer, ranges: number[]): { matched: string[] } {
  * rest decoded once, on first read. Reading a part may throw DecodeError when
  * its bytes are malformed. Setting a part replaces it.
  */
-export class WireEvent implements Event {
+export class WireEvent implements Event, LazyReads {
   timestamp: Timestamp | undefined;
   id: number;
   name: string;
@@ -551,10 +697,16 @@ export class WireEvent implements Event {
   private _policies: Lazy<Event['policies']> = NOT_DECODED;
   private _workload: Lazy<Workload | undefined> = NOT_DECODED;
   private _data: Lazy<EventValue[]> = NOT_DECODED;
+  /** Values decoded one by one (by `argument`), shared with `data` when it is built. */
+  private _values: (EventValue | undefined)[] | undefined;
+  private dataReplaced = false;
+  private detectedReplaced = false;
   private _threat: Lazy<Threat | undefined> = NOT_DECODED;
   private _detected: Lazy<DetectedFrom | undefined> = NOT_DECODED;
 
+  /** Throws DecodeError, as decodeProtoEvent, when the timestamp is out of range. */
   constructor(buf: Buffer, head: EventHead) {
+    checkTimestamp(head.timestamp, 'timestamp');
     this.buf = buf;
     this.timestamp = head.timestamp;
     this.id = head.id;
@@ -587,11 +739,77 @@ export class WireEvent implements Event {
   }
 
   get data(): EventValue[] {
-    if (this._data === NOT_DECODED) this._data = this.ranges.data ? data(this.buf, this.ranges.data) : [];
+    if (this._data === NOT_DECODED) {
+      const n = this.ranges.data ? this.ranges.data.length >> 1 : 0;
+      const out: EventValue[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = this.valueAt(i);
+      this._data = out;
+    }
     return this._data;
   }
   set data(v: EventValue[]) {
     this._data = v;
+    this.dataReplaced = true;
+  }
+
+  /**
+   * The first argument named `name` (as `data.find(v => v.name === name)`),
+   * decoding that value alone. Other values are walked, not decoded.
+   */
+  argument(name: string): EventValue | undefined {
+    if (this._data !== NOT_DECODED) {
+      for (const v of this._data) if (v.name === name) return v;
+      return undefined;
+    }
+    const ranges = this.ranges.data;
+    if (!ranges) return undefined;
+    const ascii = isAscii(name);
+    for (let i = 0; i < ranges.length; i += 2) {
+      if (valueNamed(this.buf, ranges[i], ranges[i + 1], name, ascii)) return this.valueAt(i >> 1);
+    }
+    return undefined;
+  }
+
+  /** workload.container.id, '' when absent: the container alone is read. */
+  containerId(): string {
+    const w = this.workload;
+    return w instanceof WireWorkload ? w.containerId() : (w?.container?.id ?? '');
+  }
+
+  /** workload.container.started, false when absent. */
+  containerStarted(): boolean {
+    const w = this.workload;
+    return w instanceof WireWorkload ? w.containerStarted() : w?.container?.started === true;
+  }
+
+  private valueAt(i: number): EventValue {
+    const ranges = this.ranges.data!;
+    const values = (this._values ??= new Array(ranges.length >> 1));
+    let v = values[i];
+    if (v === undefined) {
+      const start = ranges[2 * i];
+      const end = ranges[2 * i + 1];
+      v = values[i] = value(new WireReader(this.buf, start, end), start, end);
+    }
+    return v;
+  }
+
+  /**
+   * The encoded data values (pairs of [start, end) into `buffer`) while
+   * `data` still holds what the wire said; undefined once it was replaced.
+   */
+  get encodedData(): readonly number[] | undefined {
+    return this.dataReplaced ? undefined : (this.ranges.data ?? EMPTY_RANGES);
+  }
+
+  /** The encoded DetectedFrom (occurrences joined) while not replaced; undefined when absent or replaced. */
+  get encodedDetectedFrom(): Buffer | undefined {
+    return this.detectedReplaced || !this.ranges.detected_from ? undefined : joinRanges(this.buf, this.ranges.detected_from);
+  }
+
+  /** The bytes the event was read from (the ranges above point into it). */
+  get buffer(): Buffer {
+    return this.buf;
   }
 
   get threat(): Threat | undefined {
@@ -610,6 +828,7 @@ export class WireEvent implements Event {
   }
   set detected_from(v: DetectedFrom | undefined) {
     this._detected = v;
+    this.detectedReplaced = true;
   }
 
   private slice(ranges: number[]): Buffer {
@@ -661,7 +880,7 @@ export function readEventHead(buf: Buffer, start: number, end: number): EventHea
         break;
       }
       case 16: head.id = r.uint32() | 0; break;
-      case 26: head.name = r.string(); break;
+      case 26: head.name = r.shared(); break;
       // A message field seen twice merges (protobuf's rule): its ranges decode as one.
       case 34: { const e = r.lenEnd(); (head.ranges.policies ??= []).push(r.pos, e); r.pos = e; break; }
       case 42: { const e = r.lenEnd(); (head.ranges.workload ??= []).push(r.pos, e); r.pos = e; break; }

@@ -1,5 +1,5 @@
 // Model Event -> tracee.v1beta1.Event protobuf (plain object for protobufjs/grpc-js, or bytes).
-import type { DetectedFrom, Event, EventValue, Process, Timestamp } from '../model/event.js';
+import type { DetectedFrom, Event, EventValue, Process, Timestamp, Workload } from '../model/event.js';
 import { protoType } from '../proto.js';
 
 type Obj = Record<string, unknown>;
@@ -61,8 +61,18 @@ export function protoValue(v: EventValue): Obj {
   return out;
 }
 
-function detectedFrom(d: DetectedFrom): Obj {
-  return { id: d.id, name: d.name, data: d.data?.map(protoValue), parent: d.parent ? detectedFrom(d.parent) : undefined };
+/** A DetectedFrom in protobufjs form. */
+export function protoDetectedFromObject(d: DetectedFrom): Obj {
+  return { id: d.id, name: d.name, data: d.data?.map(protoValue), parent: d.parent ? protoDetectedFromObject(d.parent) : undefined };
+}
+
+/** A Workload in protobufjs form. */
+export function protoWorkloadObject(w: Workload): Obj {
+  return {
+    process: w.process ? process(w.process) : undefined,
+    container: w.container,
+    k8s: w.k8s,
+  };
 }
 
 /** The Event as a plain object in protobufjs form (wrappers, enums by name or number). */
@@ -72,16 +82,10 @@ export function protoEventObject(e: Event): Obj {
     id: e.id,
     name: e.name,
     policies: e.policies,
-    workload: e.workload
-      ? {
-          process: e.workload.process ? process(e.workload.process) : undefined,
-          container: e.workload.container,
-          k8s: e.workload.k8s,
-        }
-      : undefined,
+    workload: e.workload ? protoWorkloadObject(e.workload) : undefined,
     data: e.data.map(protoValue),
     threat: e.threat,
-    detected_from: e.detected_from ? detectedFrom(e.detected_from) : undefined,
+    detected_from: e.detected_from ? protoDetectedFromObject(e.detected_from) : undefined,
   };
 }
 

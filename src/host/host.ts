@@ -10,7 +10,8 @@ import { FIRST_DETECTOR_EVENT_ID } from '../model/event-ids.js';
 import { Counters } from './counters.js';
 import { buildFinding } from './finding.js';
 
-export type FindingHandler = (finding: Event, metadata: SignatureMetadata) => void;
+/** `trigger` is the event the finding was produced from (an encoder may reuse its bytes). */
+export type FindingHandler = (finding: Event, metadata: SignatureMetadata, trigger: Event) => void;
 
 /** Receives the time one dispatch took, in seconds (metrics implement it; the host stays library-free). */
 export interface DispatchTimer {
@@ -62,7 +63,7 @@ export class SignatureHost {
         emit: (output: SignatureOutput) => {
           this.counters.findings++;
           this.findingsBySignature[index]++;
-          onFinding(buildFinding(signature.metadata, eventId, output), signature.metadata);
+          onFinding(buildFinding(signature.metadata, eventId, output), signature.metadata, output.trigger);
         },
         dataSources,
       });

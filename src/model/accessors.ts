@@ -1,14 +1,18 @@
 // Small readers over the event model, named as Tracee names the things they read.
-import type { Event, EventValue, Origin, SockAddr } from './event.js';
+import type { LazyReads, Event, EventValue, Origin, SockAddr } from './event.js';
 
 /** Tracee's origin rule: a started container, a container still in init, or the host. */
 export function origin(event: Event): Origin {
+  const lazy = event as Event & Partial<LazyReads>;
+  if (lazy.containerId !== undefined) return lazy.containerId() === '' ? 'host' : lazy.containerStarted!() ? 'container' : 'container-init';
   const c = event.workload?.container;
   if (c && c.id !== '') return c.started ? 'container' : 'container-init';
   return 'host';
 }
 
 export function containerId(event: Event): string {
+  const lazy = event as Event & Partial<LazyReads>;
+  if (lazy.containerId !== undefined) return lazy.containerId();
   return event.workload?.container?.id ?? '';
 }
 
@@ -19,6 +23,8 @@ export function comm(event: Event): string {
 
 /** The first argument of that name, as Tracee's helpers take it. */
 export function arg(event: Event, name: string): EventValue | undefined {
+  const lazy = event as Event & Partial<LazyReads>;
+  if (lazy.argument !== undefined) return lazy.argument(name);
   for (const v of event.data) if (v.name === name) return v;
   return undefined;
 }

@@ -10,8 +10,8 @@ export function addressKey(text: string): string | undefined {
   let s = text;
   if (s.charCodeAt(0) === 0x5b /* [ */ && s.charCodeAt(s.length - 1) === 0x5d /* ] */) s = s.slice(1, -1);
   if (s.indexOf(':') < 0) {
-    const v4 = parseIPv4(s);
-    return v4 === undefined ? undefined : v4Text(v4);
+    // A valid dotted quad (no leading zeros) is its own canonical text: no copy.
+    return ipv4(s, 0, s.length) < 0 ? undefined : s;
   }
   const groups = parseIPv6(s);
   if (!groups) return undefined;
@@ -26,18 +26,39 @@ function v4Text(b: number[]): string {
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }
 
-function parseIPv4(s: string): number[] | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    // Leading zeros are refused: libc reads "010" as octal, so the meaning is ambiguous.
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out.push(n);
+/**
+ * The dotted quad in s[start, end) as an unsigned 32-bit number, or -1 when it
+ * is not one. Leading zeros are refused: libc reads "010" as octal, so the
+ * meaning is ambiguous. Reads characters, allocates nothing (the hot path).
+ */
+function ipv4(s: string, start: number, end: number): number {
+  let value = 0;
+  let parts = 0;
+  let i = start;
+  while (parts < 4) {
+    const first = i;
+    let octet = 0;
+    while (i < end) {
+      const c = s.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      octet = octet * 10 + (c - 0x30);
+      i++;
+    }
+    const digits = i - first;
+    if (digits === 0 || digits > 3 || octet > 255 || (digits > 1 && s.charCodeAt(first) === 0x30)) return -1;
+    value = value * 256 + octet;
+    parts++;
+    if (parts < 4) {
+      if (i >= end || s.charCodeAt(i) !== 0x2e /* . */) return -1;
+      i++;
+    }
   }
-  return out;
+  return i === end ? value : -1;
+}
+
+function parseIPv4(s: string): number[] | undefined {
+  const v = ipv4(s, 0, s.length);
+  return v < 0 ? undefined : [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
 }
 
 function parseIPv6(s: string): number[] | undefined {

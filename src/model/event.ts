@@ -118,6 +118,20 @@ export interface Event {
   legacyText?: string;
 }
 
+/**
+ * Reads an event decoded lazily (from protobuf bytes) offers, so that the hot
+ * path decodes only what signatures read. Each answers exactly what reading
+ * the model would; the accessors (accessors.ts) use them when present.
+ */
+export interface LazyReads {
+  /** `data.find((v) => v.name === name)`, decoding that value alone. */
+  argument(name: string): EventValue | undefined;
+  /** `workload?.container?.id ?? ''`, decoding only the id. */
+  containerId(): string;
+  /** `workload?.container?.started === true`, likewise. */
+  containerStarted(): boolean;
+}
+
 export type Origin = 'host' | 'container' | 'container-init';
 
 export const Severity = { INFO: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 } as const;

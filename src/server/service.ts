@@ -56,15 +56,15 @@ export class SignatureService {
   readonly stats: ServiceStats = { streamsOpened: 0, streamsActive: 0, batchesAnswered: 0, eventsReceived: 0, eventsUnusable: 0 };
 
   constructor(signatures: Signature[], private readonly findingsLog?: FindingWriter, dataSources?: DataSources) {
-    this.host = new SignatureHost(signatures, (finding, meta) => this.onFinding(finding, meta), undefined, dataSources);
+    this.host = new SignatureHost(signatures, (finding, meta, trigger) => this.onFinding(finding, meta, trigger), undefined, dataSources);
     this.selected = this.host.selectedNames();
   }
 
-  private onFinding(finding: Event, meta: SignatureMetadata): void {
+  private onFinding(finding: Event, meta: SignatureMetadata, trigger: Event): void {
     this.findingsLog?.write(finding, meta);
     const c = this.collector;
     if (!c) return; // cannot happen: findings only come from dispatch and signals, both collected
-    c.findings.push(encodeFinding(finding));
+    c.findings.push(encodeFinding(finding, trigger));
     c.indexes.push(c.index);
     c.events.push(finding);
   }

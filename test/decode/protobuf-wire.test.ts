@@ -7,6 +7,11 @@ import { encodeProtoEvent } from '../../src/encode/protobuf.js';
 import { protoType } from '../../src/proto.js';
 import type { Event } from '../../src/model/event.js';
 import { CURRENT, LEGACY } from '../server/examples.js';
+import fc from 'fast-check';
+import { DecodeError } from '../../src/decode/errors.js';
+import { arg, containerId, origin } from '../../src/model/accessors.js';
+import { runs } from '../property/support.js';
+import { ARG_NAMES, protoEventBytes } from '../support/proto-events.js';
 
 const Event = () => protoType('tracee.v1beta1.Event');
 
@@ -107,5 +112,102 @@ describe('lazy wire decoder (protobuf-wire)', () => {
     expect(() => decodeWireEvent(Buffer.from([0x10, 0x01]))).to.throw(/name: missing or empty/);
     const e = decodeWireEvent(Buffer.from([0x1a, 0x01, 0x61, 0x2a, 0x02, 0x0a, 0x05]));
     expect(() => e.workload?.process).to.throw(/runs past/);
+  });
+});
+
+describe('lazy wire decoder: properties over random events', () => {
+  /** The decoder's answer as a value: the model, or the DecodeError's class (both must fail alike). */
+  const outcome = (decode: () => Event): Event | string => {
+    try {
+      return decode();
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      return 'DecodeError';
+    }
+  };
+
+  it('decodes every random event exactly as decodeProtoEvent', () => {
+    fc.assert(
+      fc.property(protoEventBytes, (bytes) => {
+        expect(outcome(() => decodeWireEvent(bytes).toPlain())).to.deep.equal(outcome(() => decodeProtoEvent(bytes)));
+      }),
+      runs(300),
+    );
+  });
+
+  it('merges repeated messages (two events concatenated) exactly as decodeProtoEvent', () => {
+    fc.assert(
+      fc.property(protoEventBytes, protoEventBytes, (a, b) => {
+        const bytes = Buffer.concat([a, b]);
+        expect(outcome(() => decodeWireEvent(bytes).toPlain())).to.deep.equal(outcome(() => decodeProtoEvent(bytes)));
+      }),
+      runs(150),
+    );
+  });
+
+  it('finds each argument by name, decoding it alone, as data.find does (first of that name)', () => {
+    fc.assert(
+      fc.property(protoEventBytes, fc.constantFrom(...ARG_NAMES, 'absent'), (bytes, name) => {
+        const model = decodeProtoEvent(bytes);
+        const expected = model.data.find((v) => v.name === name);
+        const fresh = decodeWireEvent(bytes);
+        expect(fresh.argument(name)).to.deep.equal(expected); // before anything else is decoded
+        expect(arg(fresh, name)).to.deep.equal(expected);
+        expect(fresh.data).to.deep.equal(model.data); // data built after, sharing the value decoded first
+        if (expected) expect(fresh.data).to.include(fresh.argument(name));
+        const replaced = decodeWireEvent(bytes);
+        replaced.data = [{ name, str: 'replaced' }];
+        expect(arg(replaced, name)).to.deep.equal({ name, str: 'replaced' });
+      }),
+      runs(300),
+    );
+  });
+
+  it('reads the container id, started and origin alone, as the model gives them', () => {
+    fc.assert(
+      fc.property(protoEventBytes, (bytes) => {
+        const model = decodeProtoEvent(bytes);
+        const fresh = decodeWireEvent(bytes);
+        expect(containerId(fresh)).to.equal(containerId(model));
+        expect(fresh.containerStarted()).to.equal(model.workload?.container?.started === true);
+        expect(origin(decodeWireEvent(bytes))).to.equal(origin(model));
+        expect(fresh.toPlain()).to.deep.equal(model);
+      }),
+      runs(300),
+    );
+  });
+
+  it('real events with bytes flipped, inserted or deleted: when both decoders accept them, they agree', () => {
+    const encoded = [...Object.values(CURRENT), ...Object.values(LEGACY)].map((l) => Buffer.from(encodeProtoEvent(decodeJsonLine(l).event)));
+    let compared = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...encoded), fc.array(fc.tuple(fc.constantFrom('flip', 'insert', 'delete'), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (bytes, edits) => {
+        let b = Buffer.from(bytes);
+        for (const [op, at, v] of edits) {
+          const i = at % (b.length + 1);
+          if (op === 'flip' && i < b.length) b[i] ^= v || 1;
+          else if (op === 'insert') b = Buffer.concat([b.subarray(0, i), Buffer.from([v]), b.subarray(i)]);
+          else b = Buffer.concat([b.subarray(0, i), b.subarray(i + 1)]);
+        }
+        const reference = outcome(() => decodeProtoEvent(b));
+        const lazy = outcome(() => decodeWireEvent(b).toPlain());
+        if (typeof reference === 'string' || typeof lazy === 'string') return;
+        compared++;
+        expect(lazy).to.deep.equal(reference);
+      }),
+      runs(1000),
+    );
+    expect(compared).to.be.greaterThan(30); // the comparisons really happened
+  });
+
+  it('refuses a timestamp outside google.protobuf.Timestamp\'s range, as decodeProtoEvent does', () => {
+    for (const timestamp of [{ seconds: 253402300800 }, { seconds: -62135596801 }, { seconds: '-9223372036854775808' }]) {
+      const bytes = bytesOf({ name: 'x', timestamp });
+      expect(() => decodeProtoEvent(bytes)).to.throw(DecodeError, /timestamp.seconds/);
+      expect(() => decodeWireEvent(bytes)).to.throw(DecodeError, /timestamp.seconds/);
+    }
+    const thread = bytesOf({ name: 'x', workload: { process: { thread: { start_time: { seconds: 253402300800 } } } } });
+    expect(() => decodeProtoEvent(thread)).to.throw(DecodeError, /workload.process.thread.start_time.seconds/);
+    expect(() => decodeWireEvent(thread).workload?.process).to.throw(DecodeError, /workload.process.thread.start_time.seconds/);
   });
 });

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { addressKey } from '../../src/model/address.js';
+import { runs } from '../property/support.js';
 
 describe('addressKey', () => {
   it('gives every spelling of one address the same key', () => {
@@ -22,5 +24,34 @@ describe('addressKey', () => {
       expect(addressKey(bad), bad).to.equal(undefined);
     }
     expect(addressKey(undefined as unknown as string)).to.equal(undefined);
+  });
+});
+
+describe('addressKey: IPv4 parsed by characters', () => {
+  /** The dotted-quad rule as first written (split and a regular expression): the reference. */
+  function referenceV4(s: string): string | undefined {
+    const parts = s.split('.');
+    if (parts.length !== 4) return undefined;
+    for (const p of parts) if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255) return undefined;
+    return parts.map(Number).join('.');
+  }
+
+  it('accepts exactly the dotted quads without leading zeros, and returns the text itself', () => {
+    for (const ok of ['0.0.0.0', '10.96.0.1', '255.255.255.255', '1.22.133.4', '[10.96.0.1]']) expect(addressKey(ok), ok).to.equal(ok.replace(/[[\]]/g, ''));
+    for (const bad of ['256.0.0.1', '1.2.3', '1.2.3.4.', '.1.2.3', '1..2.3', '01.2.3.4', '1.2.3.04', '1.2.3.1000', '1.2.3.-1', '1.2.3.4 ', '１.2.3.4', '1.2.3.a', '1e1.2.3.4', '0x1.2.3.4']) {
+      expect(addressKey(bad), bad).to.equal(undefined);
+    }
+  });
+
+  it('agrees with the reference rule on random texts made of digits and dots', () => {
+    const text = fc.string({ unit: fc.constantFrom('0', '1', '2', '5', '9', '.', '.', 'a', ' '), maxLength: 16 });
+    fc.assert(
+      fc.property(fc.oneof(text, fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((q) => q.join('.'))), (s) => {
+        expect(addressKey(s)).to.equal(referenceV4(s));
+        // The IPv6 tail form goes through the same parser (without a dot, the tail is a hex group).
+        if (s.includes('.')) expect(addressKey(`::ffff:${s}`)).to.equal(referenceV4(s));
+      }),
+      runs(2000),
+    );
   });
 });

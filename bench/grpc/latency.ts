@@ -1,0 +1,119 @@
+// `make bench-grpc` (second part): event-to-finding latency of `tracee-sig
+// serve` at 10,000 events/s offered from a separate client process, beside the
+// transport floor under the same load. Two ways a host may batch: 100 events
+// every 10 ms, and 10 events every millisecond. Each configuration runs RUNS
+// times (floor and serve interleaved); the section reports medians and ranges.
+// Writes bench/out/grpc-latency.json and the "serve latency" section of
+// bench/RESULTS.md.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { replaceSection } from '../results.js';
+import { loadText, machine, median, ROOT, startBenchServers } from './servers.js';
+
+const RUNS = Number(process.env.RUNS ?? 3);
+const SECONDS = Number(process.env.LATENCY_SECONDS ?? 10);
+const WARMUP = 2;
+const CONFIGS: [number, number][] = [
+  [100, 10],
+  [10, 1],
+];
+const TARGET_P99_MS = 2;
+
+interface Run {
+  findingsMeasured: number;
+  lateSends: number;
+  finding: { p50: number; p99: number; p999: number; max: number };
+  batch: { p50: number; p99: number; max: number };
+}
+
+function measure(socket: string, batch: number, periodMs: number): Run {
+  const out = execFileSync(process.execPath, [path.join(__dirname, 'latency-client.js'), socket, String(batch), String(periodMs), String(SECONDS), String(WARMUP)], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+
+async function main(): Promise<void> {
+  const loadBefore = os.loadavg();
+  const servers = await startBenchServers();
+  const rows: { batch: number; periodMs: number; serveP50: number; serveP99: number; serveP999: number; floorP50: number; floorP99: number; serveRuns: Run[]; floorRuns: Run[] }[] = [];
+  try {
+    for (const [batch, periodMs] of CONFIGS) {
+      const floor: Run[] = [];
+      const serve: Run[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        floor.push(measure(servers.floorSocket, batch, periodMs));
+        serve.push(measure(servers.serveSocket, batch, periodMs));
+      }
+      const row = {
+        batch,
+        periodMs,
+        serveP50: median(serve.map((s) => s.finding.p50)),
+        serveP99: median(serve.map((s) => s.finding.p99)),
+        serveP999: median(serve.map((s) => s.finding.p999)),
+        floorP50: median(floor.map((f) => f.batch.p50)),
+        floorP99: median(floor.map((f) => f.batch.p99)),
+        serveRuns: serve,
+        floorRuns: floor,
+      };
+      rows.push(row);
+      process.stdout.write(
+        `batch ${batch} every ${periodMs} ms: serve finding p50 ${ms(row.serveP50)} p99 ${ms(row.serveP99)} (runs ${serve.map((s) => s.finding.p99).join(' ')}); ` +
+          `floor p50 ${ms(row.floorP50)} p99 ${ms(row.floorP99)} (runs ${floor.map((f) => f.batch.p99).join(' ')})\n`,
+      );
+    }
+  } finally {
+    servers.stop();
+  }
+  const loadAfter = os.loadavg();
+  const m = machine();
+  fs.mkdirSync(path.join(ROOT, 'bench', 'out'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'bench', 'out', 'grpc-latency.json'), JSON.stringify({ machine: m, loadBefore, loadAfter, runs: RUNS, seconds: SECONDS, rows }, null, 2) + '\n');
+
+  const table = rows
+    .map(
+      (r) =>
+        `| ${r.batch} every ${r.periodMs} ms | ${ms(r.serveP50)} (${range(r.serveRuns.map((s) => s.finding.p50))}) | ${ms(r.serveP99)} (${range(r.serveRuns.map((s) => s.finding.p99))}) | ` +
+        `${ms(r.serveP999)} | ${ms(r.floorP50)} (${range(r.floorRuns.map((f) => f.batch.p50))}) | ${ms(r.floorP99)} (${range(r.floorRuns.map((f) => f.batch.p99))}) | ` +
+        `${r.serveRuns.reduce((n, s) => n + s.findingsMeasured, 0).toLocaleString('en-US')} | ${r.serveRuns.reduce((n, s) => n + s.lateSends, 0) + r.floorRuns.reduce((n, f) => n + f.lateSends, 0)} |`,
+    )
+    .join('\n');
+  const primary = rows[0];
+  const verdict =
+    primary.serveP99 < TARGET_P99_MS
+      ? `**met** (p99 ${ms(primary.serveP99)} at batch ${primary.batch} every ${primary.periodMs} ms)`
+      : `**missed** by ${ms(primary.serveP99 - TARGET_P99_MS)} (p99 ${ms(primary.serveP99)} at batch ${primary.batch} every ${primary.periodMs} ms; the transport floor alone shows p99 ${ms(primary.floorP99)} under the same load)`;
+  const text = `
+**Command:** \`make bench-grpc\` (second part), i.e. \`node dist/bench/grpc/latency.js\` (\`RUNS\`, \`LATENCY_SECONDS\` override 3 runs of ${SECONDS} s).
+It starts \`bin/tracee-sig serve\` and the transport floor on unix sockets; a separate client process
+(\`bench/grpc/latency-client.ts\`) offers **10,000 events/s** over one \`OnEvents\` stream, open loop (each
+batch leaves at its scheduled time whether or not earlier ones were answered), for ${SECONDS} s after ${WARMUP} s of
+warm-up, in two batchings a host might use: **100 events every 10 ms** (the primary figure) and 10 events
+every 1 ms. Same event mix as the throughput benchmark (10% of events produce a finding, so every batch of
+100 carries about 10 findings). **Event-to-finding latency** of a finding = time from writing its batch
+to receiving that batch's \`FindingBatch\` (one answers each batch, in order), measured in the client;
+the floor's figure is the same for its (empty) answers: what the transport alone costs at this load.
+Each configuration: ${RUNS} runs, floor and serve interleaved; medians, ranges in brackets.
+
+**Machine:** ${m.cpus} CPUs (${m.model}), Node ${m.node}; load average ${loadText(loadBefore)} before the run and
+${loadText(loadAfter)} after (other developers' jobs share the machine).
+
+| batching | serve p50 | serve p99 | serve p99.9 | floor p50 | floor p99 | findings measured | late sends |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${table}
+
+"Late sends": batches the client itself sent more than one period late (its own timers delayed by load).
+
+**Target** (p99 event-to-finding under ${TARGET_P99_MS} ms at 10,000 events/s): ${verdict}.
+`;
+  replaceSection(path.join(ROOT, 'bench', 'RESULTS.md'), 'serve latency', text);
+  process.stderr.write('wrote bench/RESULTS.md (serve latency)\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exit(1);
+});
