@@ -348,7 +348,9 @@ function unreachable(e: grpc.ServiceError, to: ListenAddress, usingTls: boolean)
     return `the service's certificate is not trusted (${d}): give as --tls-ca the CA that signed it, and make sure it names ${to.kind === 'tcp' ? to.host : 'the host'}`;
   }
   if (/wrong version number|packet length too long|unknown protocol/i.test(d)) return 'the service does not speak TLS: drop --tls-ca, --tls-cert and --tls-key';
-  if (usingTls && /Failed to connect/.test(d)) {
+  // TLS 1.3 clients finish their side first, so a refused client certificate may
+  // surface as a plain reset rather than an alert.
+  if (usingTls && /Failed to connect|ECONNRESET|EPIPE|socket disconnected/.test(d)) {
     return 'the service closed the connection during the TLS handshake: it does not trust --tls-cert (not signed by its --tls-ca), or wants a client certificate; give --tls-cert and --tls-key signed by the CA the service trusts';
   }
   if (usingTls) return `${d}; check that the service uses TLS and that --tls-ca signed its certificate`;

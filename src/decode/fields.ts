@@ -48,8 +48,11 @@ export function stringList(v: unknown, path: string): string[] {
  * 2^53 (Tracee's nanosecond timestamps), so the digits are read from the raw
  * line, and trusted only when they are the number JSON.parse saw.
  */
+const MARKERS = new Map<string, string>();
+
 export function exactIntegerText(raw: string, key: string, parsed: number): string {
-  const marker = `"${key}":`;
+  let marker = MARKERS.get(key);
+  if (marker === undefined) MARKERS.set(key, (marker = `"${key}":`));
   let at = raw.indexOf(marker);
   while (at >= 0) {
     let i = at + marker.length;
@@ -58,7 +61,8 @@ export function exactIntegerText(raw: string, key: string, parsed: number): stri
     if (raw.charCodeAt(j) === 0x2d) j++;
     while (j < raw.length && raw.charCodeAt(j) >= 0x30 && raw.charCodeAt(j) <= 0x39) j++;
     const digits = raw.slice(i, j);
-    if (digits.length > 0 && Number(digits) === parsed && !/[.eE]/.test(raw.charAt(j))) return digits;
+    const next = raw.charCodeAt(j); // a fraction or exponent means it was not an integer literal
+    if (digits.length > 0 && next !== 0x2e && next !== 0x65 && next !== 0x45 && Number(digits) === parsed) return digits;
     at = raw.indexOf(marker, at + 1);
   }
   return Number.isInteger(parsed) ? BigInt(parsed).toString() : String(Math.trunc(parsed));

@@ -197,7 +197,7 @@ describe('tracee-sig serve: exposure', function () {
       const stranger = files('stranger');
       const other = await runToEnd(['send', '-q', '--to', served.address, '--tls-ca', ca(), '--tls-cert', stranger.cert, '--tls-key', stranger.key, recording]);
       expect(other.code).to.equal(3);
-      expect(other.stderr).to.match(/^tracee-sig send: cannot reach the signature service at \S+: the service (refused the client certificate|closed the connection during the TLS handshake: it does not trust --tls-cert)/);
+      expect(other.stderr, other.stderr).to.match(/^tracee-sig send: cannot reach the signature service at \S+: the service (refused the client certificate|closed the connection during the TLS handshake: it does not trust --tls-cert)/);
       const wrongCa = await runToEnd(['send', '-q', '--to', served.address, '--tls-ca', path.join(pki, 'other-ca.pem'), '--tls-cert', client.cert, '--tls-key', client.key, recording]);
       expect(wrongCa.code).to.equal(3);
       expect(wrongCa.stderr).to.match(/^tracee-sig send: cannot reach the signature service at \S+: the service's certificate is not trusted \(.*\): give as --tls-ca the CA that signed it, and make sure it names 127\.0\.0\.1\n$/);
