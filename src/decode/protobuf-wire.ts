@@ -894,6 +894,35 @@ export function readEventHead(buf: Buffer, start: number, end: number): EventHea
   return head;
 }
 
+/**
+ * The serialized Event inside a tracee.v1beta1.StreamEventsResponse (field 1),
+ * as a view without a copy; undefined when absent, unreadable, or sent in
+ * several parts (protobuf merges those: the full decoder handles that rare case).
+ */
+export function eventBytesOfResponse(response: Buffer): Buffer | undefined {
+  const r = new WireReader(response, 0, response.length);
+  let start = -1;
+  let end = -1;
+  let count = 0;
+  try {
+    while (r.pos < response.length) {
+      const tag = r.uint32();
+      if (tag === 10) {
+        end = r.lenEnd();
+        start = r.pos;
+        r.pos = end;
+        count++;
+      } else {
+        r.skip(tag & 7);
+      }
+    }
+  } catch (e) {
+    if (e instanceof WireError) return undefined;
+    throw e;
+  }
+  return count === 1 && r.pos === response.length ? response.subarray(start, end) : undefined;
+}
+
 /** Decode one serialized Event lazily; throws DecodeError like decodeProtoEvent. */
 export function decodeWireEvent(bytes: Uint8Array): WireEvent {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

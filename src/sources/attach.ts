@@ -10,8 +10,8 @@
 // signatures learned) lives across reconnects.
 import * as grpc from '@grpc/grpc-js';
 import { DecodeError, decodeFailureKind } from '../decode/errors.js';
-import { decodeProtoEvent, eventFromProtoMessage } from '../decode/protobuf.js';
-import { eventBytesOfResponse, eventNameOfProto } from '../decode/proto-peek.js';
+import { eventFromProtoMessage } from '../decode/protobuf.js';
+import { decodeWireEvent, eventBytesOfResponse } from '../decode/protobuf-wire.js';
 import type { MalformedKind } from '../host/counters.js';
 import type { SignatureHost } from '../host/host.js';
 import { warnings } from '../host/summary.js';
@@ -293,25 +293,25 @@ export class TraceeAttachment {
     this.messages++;
     counters.lines++;
     const bytes = eventBytesOfResponse(raw);
-    if (bytes && this.selected) {
-      const name = eventNameOfProto(bytes);
-      if (name !== undefined && !this.selected.has(name)) {
-        counters.countEvent(name);
-        return;
-      }
-    }
     let event: Event;
     try {
-      event = bytes ? decodeProtoEvent(bytes) : decodeResponse(raw);
+      // The same lazy decoder as serve: the head (name, timestamp) now, each
+      // argument only when a signature reads it; unselected events stop here.
+      event = bytes ? decodeWireEvent(bytes) : decodeResponse(raw);
     } catch (e) {
       this.malformed(e instanceof DecodeError ? e.message : `cannot decode: ${(e as Error).message}`, decodeFailureKind(e, 'protobuf'));
+      return;
+    }
+    if (this.selected && !this.selected.has(event.name)) {
+      counters.countEvent(event.name);
       return;
     }
     try {
       this.host.dispatch(event);
     } catch (e) {
-      // A signature bug must not stop the stream; Tracee logs OnEvent errors too.
-      this.malformed(`signature error: ${(e as Error).message}`, 'signature_error');
+      // A part read lazily may turn out unreadable; a signature bug must not stop the stream either.
+      if (e instanceof DecodeError) this.malformed(e.message, decodeFailureKind(e, 'protobuf'));
+      else this.malformed(`signature error: ${(e as Error).message}`, 'signature_error');
     }
     if (!this.warnedAboutEnv && counters.execs >= ENV_WARNING_AFTER_EXECS && counters.execsWithEnv === 0) {
       this.warnedAboutEnv = true;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { decodeJsonLine } from '../../src/decode/json.js';
 import { decodeProtoEvent } from '../../src/decode/protobuf.js';
-import { eventBytesOfResponse, eventNameOfProto } from '../../src/decode/proto-peek.js';
+import { decodeWireEvent, eventBytesOfResponse } from '../../src/decode/protobuf-wire.js';
 import { encodeProtoEvent } from '../../src/encode/protobuf.js';
 import { protoType } from '../../src/proto.js';
 import { CURRENT_CONNECT_V6, CURRENT_EXEC, LEGACY_CONTAINER_REMOVE } from '../support/examples.js';
@@ -9,7 +9,16 @@ import { CURRENT_CONNECT_V6, CURRENT_EXEC, LEGACY_CONTAINER_REMOVE } from '../su
 const responseType = () => protoType('tracee.v1beta1.StreamEventsResponse');
 const response = (event: object): Buffer => Buffer.from(responseType().encode(responseType().fromObject({ event })).finish());
 
-describe('proto-peek: reading an event name from protobuf bytes', () => {
+/** The name the lazy decoder reads from the head; undefined where it refuses the bytes. */
+function eventNameOfProto(bytes: Buffer): string | undefined {
+  try {
+    return decodeWireEvent(bytes).name;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('attach\'s unwrapping: event names and StreamEventsResponse from protobuf bytes', () => {
   for (const line of [CURRENT_EXEC, CURRENT_CONNECT_V6, LEGACY_CONTAINER_REMOVE]) {
     const event = decodeJsonLine(line).event;
     it(`reads "${event.name}" as the full decoder does`, () => {
