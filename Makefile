@@ -11,7 +11,7 @@ $(NPM_INSTALL_STAMP): package.json package-lock.json
 	@touch $@
 
 build: install
-	npx tsc -p tsconfig.json
+	@npx tsc -p tsconfig.json
 
 # Each recording is its own scenario (several reuse container ids), so each is
 # replayed on its own; one replay of several files treats them as one stream.
