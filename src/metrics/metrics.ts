@@ -117,27 +117,25 @@ export class Metrics {
   }
 
   private counter(name: string, help: string, labelNames: string[], fill: Fill): void {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        fill((labels, value) => this.inc(labels, value));
-      },
-    });
+    this.collected(Counter, name, help, labelNames, fill);
   }
 
   private gauge(name: string, help: string, labelNames: string[], fill: Fill): void {
-    new Gauge({
+    this.collected(Gauge, name, help, labelNames, fill);
+  }
+
+  /** A metric whose values are read at scrape time: reset, then each value written as it stands. */
+  private collected(Kind: typeof Counter | typeof Gauge, name: string, help: string, labelNames: string[], fill: Fill): void {
+    new Kind({
       name,
       help,
       labelNames,
       registers: [this.registry],
       collect() {
         this.reset();
-        fill((labels, value) => this.set(labels, value));
+        // After reset() a counter's inc(value) sets it; a gauge is set directly.
+        const metric = this as Counter | Gauge;
+        fill((labels, value) => (metric instanceof Gauge ? metric.set(labels, value) : metric.inc(labels, value)));
       },
     });
   }

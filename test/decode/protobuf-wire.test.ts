@@ -8,6 +8,7 @@ import { protoType } from '../../src/proto.js';
 import type { Event } from '../../src/model/event.js';
 import { CURRENT, LEGACY } from '../server/examples.js';
 import fc from 'fast-check';
+import { applyEdits, byteEdits } from '../support/byte-edits.js';
 import { DecodeError } from '../../src/decode/errors.js';
 import { arg, containerId, origin } from '../../src/model/accessors.js';
 import { runs } from '../property/support.js';
@@ -181,14 +182,8 @@ describe('lazy wire decoder: properties over random events', () => {
     const encoded = [...Object.values(CURRENT), ...Object.values(LEGACY)].map((l) => Buffer.from(encodeProtoEvent(decodeJsonLine(l).event)));
     let compared = 0;
     fc.assert(
-      fc.property(fc.constantFrom(...encoded), fc.array(fc.tuple(fc.constantFrom('flip', 'insert', 'delete'), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (bytes, edits) => {
-        let b = Buffer.from(bytes);
-        for (const [op, at, v] of edits) {
-          const i = at % (b.length + 1);
-          if (op === 'flip' && i < b.length) b[i] ^= v || 1;
-          else if (op === 'insert') b = Buffer.concat([b.subarray(0, i), Buffer.from([v]), b.subarray(i)]);
-          else b = Buffer.concat([b.subarray(0, i), b.subarray(i + 1)]);
-        }
+      fc.property(fc.constantFrom(...encoded), byteEdits(3), (bytes, edits) => {
+        const b = applyEdits(bytes, edits);
         const reference = outcome(() => decodeProtoEvent(b));
         const lazy = outcome(() => decodeWireEvent(b).toPlain());
         if (typeof reference === 'string' || typeof lazy === 'string') return;

@@ -3,6 +3,7 @@
 // through the host with TRC-1013 and out in every finding shape without a throw.
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { applyEdits, byteEdits } from '../support/byte-edits.js';
 import { DecodeError } from '../../src/decode/errors.js';
 import { decodeJsonLine } from '../../src/decode/json.js';
 import { decodeProtoEvent } from '../../src/decode/protobuf.js';
@@ -179,14 +180,8 @@ describe('property: protobuf Event decoder', () => {
 
   it('real events with bytes flipped, inserted, deleted', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...encoded), fc.array(fc.tuple(fc.constantFrom('flip', 'insert', 'delete'), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (bytes, edits) => {
-        let b = Buffer.from(bytes);
-        for (const [op, at, v] of edits) {
-          const i = at % (b.length + 1);
-          if (op === 'flip' && i < b.length) b[i] ^= v || 1;
-          else if (op === 'insert') b = Buffer.concat([b.subarray(0, i), Buffer.from([v]), b.subarray(i)]);
-          else b = Buffer.concat([b.subarray(0, i), b.subarray(i + 1)]);
-        }
+      fc.property(fc.constantFrom(...encoded), byteEdits(6), (bytes, edits) => {
+        const b = applyEdits(bytes, edits);
         protoContract(b);
       }),
       runs(500),
