@@ -50,14 +50,19 @@ describe('tracee-sig serve under fault', function () {
       ['a well-framed message whose event length runs past its end', grpcFrame(Buffer.from([0x0a, 0x7f, 0x01])), grpc.status.INVALID_ARGUMENT, /batch 1 .*not a valid tracee\.sig\.v1\.EventBatch/],
       ['a good batch, then one that is not an EventBatch', Buffer.concat([grpcFrame(batchOf([CURRENT.exec])), grpcFrame(Buffer.from('{"events": []}'))]), grpc.status.INVALID_ARGUMENT, /batch 2 .*earlier batches were answered/],
     ];
+    /** Raw bytes on one OnEvents stream of a fresh HTTP/2 session: the stream's outcome. */
+    async function rawOutcome(bytes: Uint8Array, headers: Record<string, string> = {}) {
+      const session = await h2Connect(served.socket);
+      cleanups.push(() => session.destroy());
+      const { req, outcome } = rawOnEvents(session, headers);
+      req.resume();
+      req.end(bytes);
+      return outcome;
+    }
+
     for (const [what, bytes, code, details] of cases) {
       it(what, async () => {
-        const session = await h2Connect(served.socket);
-        cleanups.push(() => session.destroy());
-        const { req, outcome } = rawOnEvents(session);
-        req.resume();
-        req.end(bytes);
-        const o = await outcome;
+        const o = await rawOutcome(bytes);
         expect(o.grpcStatus, JSON.stringify(o)).to.equal(code);
         expect(o.grpcMessage).to.match(details);
         await witness.check();
@@ -70,12 +75,7 @@ describe('tracee-sig serve under fault', function () {
     ];
     for (const [what, encoding, bytes, code, details] of compressed) {
       it(what, async () => {
-        const session = await h2Connect(served.socket);
-        cleanups.push(() => session.destroy());
-        const { req, outcome } = rawOnEvents(session, { 'grpc-encoding': encoding });
-        req.resume();
-        req.end(bytes);
-        const o = await outcome;
+        const o = await rawOutcome(bytes, { 'grpc-encoding': encoding });
         expect(o.grpcStatus, JSON.stringify(o)).to.equal(code);
         expect(o.grpcMessage).to.match(details);
         await witness.check();
@@ -85,12 +85,7 @@ describe('tracee-sig serve under fault', function () {
     it('64 KiB of random bytes on a stream', async () => {
       let seed = 12345;
       const random = Buffer.alloc(64 * 1024, 0).map(() => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 16);
-      const session = await h2Connect(served.socket);
-      cleanups.push(() => session.destroy());
-      const { req, outcome } = rawOnEvents(session);
-      req.resume();
-      req.end(random);
-      const o = await outcome;
+      const o = await rawOutcome(random);
       expect(o.grpcStatus).to.be.oneOf([grpc.status.INVALID_ARGUMENT, grpc.status.RESOURCE_EXHAUSTED, grpc.status.INTERNAL]);
       await witness.check();
     });
