@@ -91,10 +91,15 @@ describe('SignatureHost', () => {
     expect(host.counters.findings).to.equal(1);
   });
 
-  it('counts exec events with and without environment for the capture warning', () => {
-    const host = new SignatureHost([new Recorder([{ source: 'tracee', name: 'x', origin: '*' }])], () => undefined);
-    // The Recorder reuses TRC-1013's metadata but declares no requirement: no counting.
-    host.dispatch(exec(undefined));
-    expect(host.counters.execs).to.equal(0);
+  it('counts exec events with and without environment, for the capture warning, only for signatures that need it', () => {
+    const needsEnv = Object.assign(new Recorder([{ source: 'tracee', name: 'x', origin: '*' }]), { requires: ['environment'] });
+    const host = new SignatureHost([needsEnv], () => undefined);
+    host.dispatch(exec(undefined)); // capture off: {"str_array":{}}
+    host.dispatch(exec([]));
+    host.dispatch(exec(K8S_ENV, { container: '' })); // any origin counts
+    expect([host.counters.execs, host.counters.execsWithEnv]).to.deep.equal([3, 1]);
+    const plain = new SignatureHost([new Recorder([{ source: 'tracee', name: 'x', origin: '*' }])], () => undefined);
+    plain.dispatch(exec(undefined));
+    expect(plain.counters.execs).to.equal(0);
   });
 });
