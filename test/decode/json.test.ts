@@ -6,6 +6,7 @@ import { decodeJsonLine } from '../../src/decode/json.js';
 import { DecodeError } from '../../src/decode/errors.js';
 import { origin, containerId, comm, stringArrayArg, sockaddrArg } from '../../src/model/accessors.js';
 import { toNanosText } from '../../src/model/time.js';
+import { UPSTREAM_RECORDING } from '../support/cli.js';
 
 const EXAMPLES = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'reference-examples.jsonl'), 'utf8').trim().split('\n');
 const [curExec, curConnect, curConnect6, curRemove, curDetection, legExec, legConnect, legRemove, legDetection, rulesFinding] = EXAMPLES;
@@ -186,8 +187,7 @@ describe('decodeJsonLine', () => {
     });
 
     it('decodes every line of a real Tracee recording (2022, tracee-ebpf)', () => {
-      const file = path.join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures-upstream', 'tracee-2022-host-recording.legacy.jsonl.gz');
-      const lines = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8').trim().split('\n');
+      const lines = zlib.gunzipSync(fs.readFileSync(UPSTREAM_RECORDING)).toString('utf8').trim().split('\n');
       expect(lines.length).to.equal(10534);
       const names = new Map<string, number>();
       for (const l of lines) {

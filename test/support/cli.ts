@@ -34,4 +34,5 @@ export function tempDir(): { dir: string; file(name: string, content: string | B
 }
 
 export const REFERENCE_EXAMPLES = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reference-examples.jsonl'), 'utf8').trim().split('\n');
-export const UPSTREAM_RECORDING = path.join(ROOT, '..', 'shared', 'fixtures-upstream', 'tracee-2022-host-recording.legacy.jsonl.gz');
+/** A real recording made by tracee-ebpf in 2022 (see fixtures/README.md). */
+export const UPSTREAM_RECORDING = path.join(ROOT, 'fixtures', 'tracee-2022-host-recording.legacy.jsonl.gz');

@@ -1,4 +1,4 @@
-// Example Tracee events from the team reference (../shared/reference/tracee-formats.md
+// Example Tracee events from the team reference (docs/reference/tracee-formats.md
 // §1.13, current shape of Tracee main, and §2.8, legacy trace.Event of Tracee v0.24.1),
 // constructed there to match Tracee's code paths. Kept as text: legacy lines carry
 // 19-digit integers that JSON.parse would round.
