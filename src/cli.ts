@@ -1,4 +1,6 @@
 // The one entry point: `tracee-sig <command> [options]`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { EXIT, UsageError } from './commands/usage.js';
 
 interface Command {
@@ -29,13 +31,22 @@ function help(): string {
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run 'tracee-sig <command> --help' for a command's options.",
+    "Run 'tracee-sig <command> --help' for a command's options, 'tracee-sig --version' for the version.",
     '',
   ].join('\n');
 }
 
+/** The version in package.json (dist/src/cli.js is two folders below it). */
+function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`tracee-sig ${version()}\n`);
+    return EXIT.OK;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help());
     return name === undefined ? EXIT.USAGE : EXIT.OK;

@@ -75,7 +75,8 @@ summary, and exits 0. Exit status: 0 stopped; 2 bad option, configuration,
 or a policy Tracee does not know; 3 Tracee unreachable after --max-retries
 retries, or --metrics cannot listen; 66 --config cannot be read; 73
 --output-file cannot be created; 74 findings could not be written (attach
-stops); 70 internal error.
+stops); 76 the server is not Tracee (StreamEvents answers UNIMPLEMENTED;
+attach stops at once); 70 internal error.
 `;
 
 /** Findings pending in memory before the stream pauses (and Tracee blocks). */
@@ -237,6 +238,7 @@ export async function attachCommand(args: string[]): Promise<number> {
   process.removeListener('SIGTERM', onSignal);
   process.removeListener('SIGINT', onSignal);
   if (result.kind === 'rejected') log.error(result.reason);
+  if (result.kind === 'not-tracee') log.error(`stopping: ${result.reason}`);
 
   host.sourceComplete();
   host.close();
@@ -258,5 +260,6 @@ export async function attachCommand(args: string[]): Promise<number> {
   if (outputError) return EXIT.IO_ERROR;
   if (result.kind === 'rejected') return EXIT.USAGE;
   if (result.kind === 'gave-up') return EXIT.UNAVAILABLE;
+  if (result.kind === 'not-tracee') return EXIT.PROTOCOL;
   return EXIT.OK;
 }

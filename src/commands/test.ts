@@ -1,11 +1,15 @@
 // `tracee-sig test`: signature test cases (YAML or JSON files) run through the
 // signature host; a report on stdout, JUnit XML for CI systems on request.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CASE_FILE_SCHEMA } from '../testing/case-schema.js';
 import { CaseFileError, formatProblem, loadCases, type TestCase } from '../testing/case-file.js';
 import { CASE_FILE_PATTERNS, findCaseFiles } from '../testing/discover.js';
 import { junitXml, type UnusableCaseFile } from '../testing/junit.js';
 import { failureReport, runCase, type CaseResult } from '../testing/run.js';
+import { printable } from '../log/printable.js';
+import { ioReason } from '../sources/io-errors.js';
+import { exitStatusHelp } from './exit-codes.js';
 import { EXIT, parseOptions, UsageError } from './usage.js';
 
 export const TEST_HELP = `Usage: tracee-sig test [options] PATH...
@@ -33,10 +37,25 @@ Options:
 For each case a line "ok", "FAIL" or "ERROR"; each failure shows expected and
 actual findings side by side. The last line is "N passed, N failed".
 
-Exit status: 0 all passed, 1 a case failed, 2 a case file could not be used
-(its problems are named as file:line:col: key: problem), a case could not run,
-or a bad option.
-`;
+${exitStatusHelp('test')}`;
+
+/** Why --junit FILE cannot be written, found before any case runs (undefined: it can). */
+function junitPathProblem(file: string): string | undefined {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    if (!fs.statSync(dir).isDirectory()) return `${dir} is not a directory`;
+  } catch (e) {
+    return `its directory ${dir}: ${ioReason(e)}`;
+  }
+  try {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (st?.isDirectory()) return 'it is a directory';
+    fs.accessSync(st ? file : dir, fs.constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return ioReason(e);
+  }
+}
 
 export async function testCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(args, {
@@ -56,6 +75,14 @@ export async function testCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('no case file or folder given');
   if (values.filter === '') throw new UsageError('--filter needs some text');
 
+  if (values.junit !== undefined) {
+    const unwritable = junitPathProblem(values.junit);
+    if (unwritable) {
+      process.stderr.write(`tracee-sig test: cannot write --junit ${values.junit}: ${unwritable}; no case was run; choose a path in a writable directory\n`);
+      return EXIT.CANT_CREATE;
+    }
+  }
+
   const found = findCaseFiles(positionals);
   for (const u of found.unreadable) process.stderr.write(`tracee-sig test: ${u}\n`);
   if (found.unreadable.length > 0) return EXIT.USAGE;
@@ -64,7 +91,7 @@ export async function testCommand(args: string[]): Promise<number> {
     return EXIT.USAGE;
   }
 
-  const out = (line: string): void => void process.stdout.write(line + '\n');
+  const out = (line: string): void => void process.stdout.write(printable(line) + '\n');
   const unusable: UnusableCaseFile[] = [];
   const cases: TestCase[] = [];
   for (const file of found.files) {
@@ -98,12 +125,13 @@ export async function testCommand(args: string[]): Promise<number> {
     for (const line of failureReport(r)) out(`      ${line}`);
   }
 
+  let junitFailed = false;
   if (values.junit) {
     try {
       fs.writeFileSync(values.junit, junitXml(results, unusable));
     } catch (e) {
-      process.stderr.write(`tracee-sig test: cannot write --junit ${values.junit}: ${(e as Error).message}\n`);
-      return EXIT.USAGE;
+      process.stderr.write(`tracee-sig test: cannot write --junit ${values.junit}: ${ioReason(e)}\n`);
+      junitFailed = true;
     }
   }
 
@@ -115,6 +143,7 @@ export async function testCommand(args: string[]): Promise<number> {
     out(`not run, counted as failed: ${unusable.length} unusable case file(s), ${notRun} case(s) that could not run`);
   }
   out(`${passed} passed, ${failed} failed`);
+  if (junitFailed) return EXIT.CANT_CREATE;
   if (errored > 0) return EXIT.USAGE;
   return failed > 0 ? EXIT.FAILED : EXIT.OK;
 }

@@ -2,14 +2,17 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /**
- * Exit codes, documented in README ("Limits and failure behaviour"). The
- * input/output ones are sysexits.h's, as INTERNAL (EX_SOFTWARE) is.
+ * Exit codes; which command returns which is listed in exit-codes.ts (and
+ * README's tables). The input/output ones are sysexits.h's, as INTERNAL
+ * (EX_SOFTWARE) is.
  */
 export const EXIT = {
   OK: 0,
   FAILED: 1,
   USAGE: 2,
   UNAVAILABLE: 3,
+  /** No input held a usable Tracee event: not a Tracee JSON recording (EX_DATAERR). */
+  NOT_A_RECORDING: 65,
   /** An input cannot be opened: missing, a directory, permission denied (EX_NOINPUT). */
   NO_INPUT: 66,
   INTERNAL: 70,
@@ -17,6 +20,11 @@ export const EXIT = {
   CANT_CREATE: 73,
   /** Reading an input or writing the output failed part way (EX_IOERR). */
   IO_ERROR: 74,
+  /** The peer speaks gRPC but not the service asked for (UNIMPLEMENTED) (EX_PROTOCOL). */
+  PROTOCOL: 76,
+  /** Stopped by SIGINT / SIGTERM part way: 128 + the signal number, as a shell reports it. */
+  INTERRUPTED: 130,
+  TERMINATED: 143,
 } as const;
 
 export class UsageError extends Error {}

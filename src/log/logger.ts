@@ -3,6 +3,7 @@
 // ("tracee-sig attach: warning: ..."). Findings never go here: they go to
 // stdout or their files.
 import pino from 'pino';
+import { printable } from './printable.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -46,7 +47,7 @@ export function createLogger(o: LoggerOptions): Logger {
             const level = String(r.level);
             const extra = Object.entries(r).filter(([k]) => !RECORD_KEYS.has(k));
             const fields = extra.length > 0 && level === 'debug' ? ` ${extra.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : '';
-            stderr.write(`tracee-sig ${o.command}: ${TEXT_PREFIX[level] ?? `${level}: `}${r.msg}${fields}\n`);
+            stderr.write(`tracee-sig ${o.command}: ${TEXT_PREFIX[level] ?? `${level}: `}${printable(String(r.msg))}${printable(fields)}\n`);
           },
         };
   const p = pino(

@@ -75,7 +75,9 @@ export type AttachResult =
   | { kind: 'stopped' }
   | { kind: 'gave-up'; attempts: number; reason: string }
   /** Tracee refused the request itself (an unknown policy): retrying cannot help. */
-  | { kind: 'rejected'; reason: string };
+  | { kind: 'rejected'; reason: string }
+  /** The server speaks gRPC but has no StreamEvents (UNIMPLEMENTED): not Tracee; retrying cannot help. */
+  | { kind: 'not-tracee'; reason: string };
 
 export type AttachLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -111,7 +113,8 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 type Outcome =
   | { kind: 'stopped' }
   | { kind: 'failed'; reason: string; healthy: boolean }
-  | { kind: 'rejected'; reason: string };
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'not-tracee'; reason: string };
 
 export class TraceeAttachment {
   /** Tracee's version from the last successful GetVersion. */
@@ -147,7 +150,7 @@ export class TraceeAttachment {
       this.streaming = false;
       if (outcome.kind !== 'stopped') this.notStreamingBecause = outcome.reason;
       if (outcome.kind === 'stopped' || this.stopped) return { kind: 'stopped' };
-      if (outcome.kind === 'rejected') return outcome;
+      if (outcome.kind === 'rejected' || outcome.kind === 'not-tracee') return outcome;
       if (outcome.healthy) failures = 0;
       failures++;
       if (retry.maxRetries !== undefined && failures > retry.maxRetries) {
@@ -254,6 +257,7 @@ export class TraceeAttachment {
         if (this.stopped) return resolve({ kind: 'stopped' });
         const rejected = policyRejection(status);
         if (rejected) return resolve({ kind: 'rejected', reason: rejected });
+        if (status.code === grpc.status.UNIMPLEMENTED) return resolve({ kind: 'not-tracee', reason: this.streamEnded(status) });
         const healthy = received > 0 || Date.now() - opened >= HEALTHY_AFTER_MS;
         resolve({ kind: 'failed', reason: this.streamEnded(status), healthy });
       };

@@ -25,12 +25,34 @@ export interface ReplayOptions {
    * If it throws (the output failed), the replay stops and rethrows that error.
    */
   afterChunk?: () => Promise<void>;
+  /** Aborting stops reading where it is (an interrupt): the result says where. */
+  signal?: AbortSignal;
+  /** Where each input's report is added as its reading starts (to watch progress); the result's `inputs`. */
+  inputs?: InputReport[];
+}
+
+/** One input as read so far (kept current while reading, for progress and the summary). */
+export interface InputReport {
+  label: string;
+  /** Bytes read from the file or stdin (compressed bytes for gzip). */
+  bytes: number;
+  lines: number;
+  /** Lines that are not blank, and lines that held an event (decoded, or skipped unselected). */
+  nonBlank: number;
+  events: number;
 }
 
 export interface ReplayResult {
   /** Inputs that could not be read (whole or in part), with the reason. */
   readErrors: string[];
   shapes: { current: number; legacy: number };
+  inputs: InputReport[];
+  /** Set when `signal` stopped the replay: "file:line", the last line read whole. */
+  stoppedAt?: string;
+}
+
+export function emptyResult(): ReplayResult {
+  return { readErrors: [], shapes: { current: 0, legacy: 0 }, inputs: [] };
 }
 
 /** Fails fast, before any output, when an input cannot be opened: what, where, and what to do. */
@@ -93,7 +115,8 @@ export async function readRecordings(
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const prefilter = new Prefilter(selected);
-  const result: ReplayResult = { readErrors: [], shapes: { current: 0, legacy: 0 } };
+  const result = emptyResult();
+  if (options.inputs) result.inputs = options.inputs;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   // Skipped lines are counted in the prefilter (an integer add per line) and
   // moved into `counters` after each chunk, so metrics see them during the replay.
@@ -107,10 +130,19 @@ export async function readRecordings(
   };
 
   for (const input of inputs) {
+    if (options.signal?.aborted) break;
     const label = input === '-' ? '<stdin>' : input;
+    const report: InputReport = { label, bytes: 0, lines: 0, nonBlank: 0, events: 0 };
+    result.inputs.push(report);
     const onLine = (buf: Buffer, start: number, end: number, lineNo: number): void => {
       counters.lines++;
-      if (prefilter.skip(buf, start, end) || isBlank(buf, start, end)) return;
+      if (prefilter.skip(buf, start, end)) {
+        report.nonBlank++;
+        report.events++;
+        return;
+      }
+      if (isBlank(buf, start, end)) return;
+      report.nonBlank++;
       let decoded;
       try {
         decoded = decodeJsonLine(buf.toString('utf8', start, end));
@@ -119,17 +151,26 @@ export async function readRecordings(
         return;
       }
       result.shapes[decoded.shape]++;
+      report.events++;
       sink(decoded.event, label, lineNo);
     };
     const splitter = new LineSplitter(maxLineBytes, onLine, (lineNo, bytes) => {
       counters.lines++;
+      report.nonBlank++;
       counters.countMalformed(`${label}:${lineNo}`, `line of ${bytes} bytes exceeds the maximum of ${maxLineBytes} bytes; skipped`, 'oversized');
     });
     const source = input === '-' ? process.stdin : fs.createReadStream(input, { highWaterMark: 1 << 20 });
     let outputFailure: { error: unknown } | undefined;
+    // An interrupt ends the read at once, even while waiting on an idle stdin.
+    const stop = (): void => {
+      source.destroy();
+    };
+    options.signal?.addEventListener('abort', stop);
     try {
       for await (const chunk of chunksOf(source)) {
         splitter.push(chunk);
+        report.lines = splitter.lines;
+        report.bytes = input === '-' ? report.bytes + chunk.length : (source as fs.ReadStream).bytesRead;
         countSkipped();
         if (!options.afterChunk) continue;
         try {
@@ -141,14 +182,21 @@ export async function readRecordings(
       }
       if (!outputFailure) splitter.end();
     } catch (e) {
+      if (options.signal?.aborted) break;
       splitter.end();
       result.readErrors.push(`${label}: read failed after line ${splitter.lines}: ${ioReason(e)}; the lines before it were replayed, the rest of this input was not`);
     } finally {
+      options.signal?.removeEventListener('abort', stop);
+      report.lines = splitter.lines;
       if (input !== '-') (source as fs.ReadStream).destroy();
     }
     if (outputFailure) throw outputFailure.error;
   }
   countSkipped();
+  if (options.signal?.aborted) {
+    const last = result.inputs.at(-1);
+    result.stoppedAt = last ? `${last.label}:${last.lines}` : 'before the first input';
+  }
   return result;
 }
 

@@ -7,6 +7,7 @@ import { replay } from '../sources/replay.js';
 import type { TestCase } from './case-file.js';
 import { actualFinding, findingsMatch, sideBySide, type ActualFinding } from './compare.js';
 import { signaturesFor } from './signatures-for.js';
+import { printable } from '../log/printable.js';
 
 export type CaseStatus = 'passed' | 'failed' | 'error';
 
@@ -85,5 +86,5 @@ export async function runCase(testCase: TestCase): Promise<CaseResult> {
 
 /** The readable report of a case that did not pass: problems, the side-by-side diff, warnings. */
 export function failureReport(result: CaseResult): string[] {
-  return [...result.problems, ...result.diff, ...result.warnings];
+  return [...result.problems, ...result.diff, ...result.warnings].map(printable);
 }

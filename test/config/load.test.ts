@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, configFromData, defaultConfig, loadConfig } from '../../src/config/load.js';
 import { signatureOptions } from '../../src/config/signatures.js';
+import { CONFIG_SCHEMA } from '../../src/config/schema.js';
+import YAML from 'yaml';
 
 function problems(data: unknown): string[] {
   try {
@@ -126,6 +128,24 @@ describe('config loading', () => {
       const o = signatureOptions(c, ['192.0.2.1']).k8s_api_connection!;
       expect(o.clusterAddresses).to.deep.equal(['10.96.0.1', '172.18.0.2', '192.0.2.1']);
       expect(o.dedupWindowSeconds).to.equal(300);
+    });
+
+    it('the example config marks every value that is not the default as a suggestion', () => {
+      const file = path.join(__dirname, '../../../docs/config.example.yaml');
+      const text = fs.readFileSync(file, 'utf8');
+      const example = YAML.parse(text) as Record<string, Record<string, unknown>>;
+      const notDefault: string[] = [];
+      const sections = CONFIG_SCHEMA.properties as Record<string, { properties?: Record<string, { default?: unknown }> }>;
+      for (const [section, values] of Object.entries(example)) {
+        for (const [key, value] of Object.entries(values)) {
+          const schemaDefault = sections[section]?.properties?.[key]?.default;
+          const isDefault = typeof value !== 'object' ? value === schemaDefault : Array.isArray(value) ? value.length === 0 : true;
+          if (!isDefault) notDefault.push(`${section}.${key}`);
+        }
+      }
+      expect(notDefault).to.deep.equal(['apiServer.addresses', 'apiServer.learnAfterContainers', 'allowlist.rules', 'dedup.windowSeconds']);
+      const marked = text.split('\n').filter((l) => /^\s+\w+:.*# suggestion/.test(l)).map((l) => l.trim().split(':')[0]);
+      expect(marked).to.deep.equal(notDefault.map((k) => k.split('.')[1]));
     });
   });
 });

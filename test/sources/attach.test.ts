@@ -1,6 +1,7 @@
 // `tracee-sig attach` end to end: the real CLI as a child process against our
 // Tracee-compatible gRPC server (test/support/tracee-server.ts), in both wire
 // eras (Tracee v0.24.x and Tracee main).
+import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -199,6 +200,20 @@ describe('tracee-sig attach', function () {
     expect(server.requests).to.deep.equal([['k8s-watch', 'no-such-policy']]);
     expect(child.stderr).to.contain('Tracee has no policy named "no-such-policy" (it answered: policy [no-such-policy] not found)');
     expect(child.stderr).not.to.match(/retry \d/);
+  });
+
+  it('stops with exit status 76, saying so, at a gRPC server that is not Tracee (UNIMPLEMENTED)', async () => {
+    const server = new grpc.Server(); // no service at all: every method answers UNIMPLEMENTED
+    await new Promise<void>((resolve, reject) => server.bindAsync(`unix:${socket}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
+    try {
+      const child = attach('--tracee', tracee(), '--retry-initial-ms', '20');
+      const exit = await child.exitWithin();
+      expect(exit.code, child.stderr).to.equal(76);
+      expect(child.stderr).to.match(/stopping: Tracee at unix:\S+ does not serve tracee\.v1beta1\.TraceeService\/StreamEvents/);
+      expect(child.stderr).not.to.match(/retry \d/);
+    } finally {
+      server.forceShutdown();
+    }
   });
 
   it('says once, at run time, when exec events arrive without environment', async () => {

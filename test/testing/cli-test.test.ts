@@ -115,9 +115,16 @@ describe('bin/tracee-sig test', () => {
     const empty = tracee(['test', tmp.dir]);
     expect(empty.status).to.equal(2);
     expect(empty.stderr).to.contain('no case files in');
-    const unwritable = tracee(['test', '--junit', path.join(tmp.dir, 'no', 'such', 'dir.xml'), path.join(CASES, 'basics.case.yaml')]);
-    expect(unwritable.status).to.equal(2);
-    expect(unwritable.stderr).to.match(/cannot write --junit .*dir\.xml/);
+  });
+
+  it('checks the --junit path before running any case: exit 73, naming the missing directory', () => {
+    const junit = path.join(tmp.dir, 'no', 'such', 'dir.xml');
+    const unwritable = tracee(['test', '--junit', junit, path.join(CASES, 'basics.case.yaml')]);
+    expect(unwritable.status).to.equal(73);
+    expect(unwritable.stderr).to.equal(
+      `tracee-sig test: cannot write --junit ${junit}: its directory ${path.dirname(junit)}: no such file or directory; no case was run; choose a path in a writable directory\n`,
+    );
+    expect(unwritable.stdout).to.equal('');
   });
 
   it("passes README's example case file (so the example stays true)", () => {

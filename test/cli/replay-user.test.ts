@@ -1,0 +1,212 @@
+// What a new user meets first with replay: an output file that is an input,
+// "-" for stdout, the wrong file, an empty file, Ctrl-C, progress, escape
+// sequences inside a recording, and the time it took.
+import { expect } from 'chai';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BIN, REFERENCE_EXAMPLES, ROOT, tempDir, tracee } from '../support/cli.js';
+
+const [curExec, curConnect] = REFERENCE_EXAMPLES;
+const lines = (s: string) => s.split('\n').filter((l) => l !== '');
+const ESC = '\u001b';
+
+describe('tracee-sig replay, as a new user meets it', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let children: ChildProcess[];
+  beforeEach(() => {
+    tmp = tempDir();
+    children = [];
+  });
+  afterEach(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    tmp.remove();
+  });
+
+  describe('--output-file', () => {
+    it('refuses an output that is one of the inputs, however spelled, and leaves the recording whole', () => {
+      const recording = [curExec, curConnect].join('\n') + '\n';
+      const file = tmp.file('rec.json', recording);
+      const link = path.join(tmp.dir, 'link.json');
+      fs.symlinkSync(file, link);
+      const hard = path.join(tmp.dir, 'hard.json');
+      fs.linkSync(file, hard);
+      for (const [inputs, output] of [
+        [[file, file], file],
+        [[link], path.join(tmp.dir, '.', 'rec.json')],
+        [[tmp.file('other.json', curExec + '\n'), file], hard],
+      ] as const) {
+        const r = tracee(['replay', ...inputs, '--output-file', output]);
+        expect(r.status, r.stderr).to.equal(2);
+        expect(r.stderr).to.match(new RegExp(`^tracee-sig replay: --output-file ${output.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is the input \\S+ \\(the same file\\); writing findings there would destroy the recording; choose another path\\n$`));
+        expect(r.stdout).to.equal('');
+        expect(fs.readFileSync(file, 'utf8')).to.equal(recording);
+      }
+    });
+
+    it('refuses stdin redirected from the output file', () => {
+      const recording = [curExec, curConnect].join('\n') + '\n';
+      const file = tmp.file('rec.json', recording);
+      const r = spawnSyncWithStdinFile(['replay', '-', '--output-file', file], file);
+      expect(r.status, r.stderr).to.equal(2);
+      expect(r.stderr).to.contain('is the input stdin (-) (the same file)');
+      expect(fs.readFileSync(file, 'utf8')).to.equal(recording);
+    });
+
+    it('"-" is stdout, not a file named "-"', () => {
+      const file = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
+      const r = tracee(['replay', file, '--output-file', '-']);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(lines(r.stdout)).to.have.length(1);
+      expect(JSON.parse(lines(r.stdout)[0]).name).to.equal('k8s_api_connection');
+      expect(fs.existsSync(path.join(ROOT, '-'))).to.equal(false);
+    });
+  });
+
+  describe('the wrong file', () => {
+    it('says in one line that a file with no Tracee event is not a recording, and exits 65', () => {
+      const readme = path.join(ROOT, 'README.md');
+      const r = tracee(['replay', readme]);
+      expect(r.status).to.equal(65);
+      const said = r.stderr.split('\n').filter((l) => l.includes('does not look like'));
+      expect(said).to.deep.equal([
+        `tracee-sig replay: ${readme} does not look like a Tracee JSON recording: none of its lines is a Tracee event; ` +
+          'a recording is what `tracee --output json` (or `tracee-ebpf --output json`) writes: one JSON event per line, such as {"timestamp":...,"name":"sched_process_exec",...}',
+      ]);
+    });
+
+    it('still replays the good inputs beside it', () => {
+      const good = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
+      const wrong = tmp.file('notes.txt', 'remember the milk\n{"not": "an event"}\n');
+      const r = tracee(['replay', wrong, good]);
+      expect(r.status).to.equal(65);
+      expect(lines(r.stdout)).to.have.length(1);
+      expect(r.stderr).to.contain(`${wrong} does not look like a Tracee JSON recording`);
+      expect(r.stderr).not.to.contain(`${good} does not look like`);
+    });
+
+    it('warns about an empty input (or one of blank lines) and exits 0', () => {
+      const empty = tmp.file('empty.json', '');
+      const blank = tmp.file('blank.json', '\n  \n');
+      const r = tracee(['replay', empty, blank]);
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stderr).to.contain(`tracee-sig replay: warning: ${empty} is empty: no event in it\n`);
+      expect(r.stderr).to.contain(`tracee-sig replay: warning: ${blank} is empty: no event in it\n`);
+      expect(r.stderr).not.to.contain('does not look like');
+    });
+  });
+
+  describe('escape sequences inside a recording', () => {
+    // As Tracee writes it: JSON escapes, which decode to the raw control characters.
+    const evil = curConnect.replace('"name":"security_socket_connect"', '"name":"\\u001b[31mred\\u001b]0;title\\u0007"');
+    const badLine = '{"name": broken';
+
+    it('are shown escaped in the summary and in text logs, never raw (event names, file names)', () => {
+      expect(evil).not.to.equal(curConnect);
+      const file = tmp.file(`rec${ESC}[2J.json`, [evil, badLine].join('\n') + '\n');
+      const empty = tmp.file(`empty${ESC}[2J.json`, '');
+      const r = tracee(['replay', file, empty]);
+      expect(r.stderr).not.to.contain(ESC);
+      expect(r.stderr).not.to.contain('\u0007');
+      expect(r.stderr).to.contain('events by name: \\x1b[31mred\\x1b]0;title\\x07 1');
+      expect(r.stderr).to.contain(`malformed: ${tmp.dir}/rec\\x1b[2J.json:2: not valid JSON`);
+      expect(r.stderr).to.contain(`warning: ${tmp.dir}/empty\\x1b[2J.json is empty`);
+    });
+
+    it('stay valid JSON in JSON logs', () => {
+      const file = tmp.file('rec.json', [evil, badLine].join('\n') + '\n');
+      const r = tracee(['replay', '--log-format', 'json', file]);
+      const records = lines(r.stderr).map((l) => JSON.parse(l) as { msg: string; eventsByName?: Record<string, number> });
+      const summary = records.find((x) => x.msg.startsWith('summary:'))!;
+      expect(summary.eventsByName).to.deep.equal({ [`${ESC}[31mred${ESC}]0;title\u0007`]: 1 });
+    });
+  });
+
+  it('gives the elapsed time and events/s in the summary (text and JSON)', () => {
+    const file = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
+    const text = tracee(['replay', file]);
+    expect(text.stderr).to.match(/\ntracee-sig replay: {3}elapsed \d+\.\d\d s, [\d,]+ events\/s\n/);
+    const json = tracee(['replay', '--log-format', 'json', file]);
+    const summary = lines(json.stderr).map((l) => JSON.parse(l)).find((x) => String(x.msg).startsWith('summary:'));
+    expect(summary.elapsedSeconds).to.be.a('number').and.at.least(0);
+    expect(summary.eventsPerSecond).to.be.a('number').and.at.least(0);
+  });
+
+  describe('SIGINT and SIGTERM part way', () => {
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      it(`on ${signal}: writes the findings made, prints the partial summary saying where it stopped, exits ${code}`, async () => {
+        // --progress: its line says when the three lines have been read.
+        const child = spawn(process.execPath, [BIN, 'replay', '--progress', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        children.push(child);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+        child.stdin.write([curExec, curConnect, curConnect].join('\n') + '\n'); // stdin stays open: the replay waits for more
+        await until(() => / 3 lines, /.test(stderr), () => `3 lines read before ${signal}; stderr: ${stderr}`);
+        child.kill(signal);
+        const status = await exited;
+        expect(status, stderr).to.equal(code);
+        expect(lines(stdout)).to.have.length(2);
+        expect(stderr).to.contain(`tracee-sig replay:   interrupted by ${signal} after <stdin>:3: the findings up to there were written, the rest of the input was not read\n`);
+        expect(stderr).to.match(/summary: 1 input\(s\), 3 lines, 3 events, 3 dispatched, 2 findings/);
+      });
+    }
+  });
+
+  describe('progress', () => {
+    it('--progress shows a line on stderr while reading, erased at the end; stdout holds findings only', async () => {
+      const child = spawn(process.execPath, [BIN, 'replay', '--progress', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      children.push(child);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      child.stdin.write([curExec, curConnect].join('\n') + '\n');
+      await until(() => stderr.includes('events/s'), () => `a progress line; stderr: ${stderr}`);
+      child.stdin.end();
+      expect(await exited, stderr).to.equal(0);
+      expect(stderr).to.match(/^\r\u001b\[Ktracee-sig replay: [\d.]+ (B|KiB) read, 2 lines, [\d,]+ events\/s, 1 findings/);
+      expect(stderr).to.match(/\r\u001b\[Ktracee-sig replay: summary:/); // erased before the summary
+      expect(lines(stdout).map((l) => JSON.parse(l).name)).to.deep.equal(['k8s_api_connection']);
+    });
+
+    it('is off when stderr is not a terminal, and with --no-progress', () => {
+      const file = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
+      for (const args of [[file], ['--no-progress', file]]) {
+        const r = tracee(['replay', ...args]);
+        expect(r.stderr).not.to.contain('\r');
+        expect(r.stderr).not.to.contain(ESC);
+      }
+      expect(tracee(['replay', '--progress', '--no-progress', file]).status).to.equal(2);
+    });
+  });
+});
+
+function spawnSyncWithStdinFile(args: string[], stdinFile: string): { status: number | null; stderr: string } {
+  const fd = fs.openSync(stdinFile, 'r');
+  try {
+    const r = spawnSync(process.execPath, [BIN, ...args], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+    return { status: r.status, stderr: r.stderr };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Resolves once `ready()` holds; fails after a bound (not a measurement). */
+function until(ready: () => boolean, what: () => string, boundMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (ready()) {
+        clearInterval(poll);
+        resolve();
+      } else if (Date.now() - started > boundMs) {
+        clearInterval(poll);
+        reject(new Error(`no ${what()} within ${boundMs} ms`));
+      }
+    }, 20);
+  });
+}
