@@ -1,6 +1,7 @@
 // `tracee-sig config validate FILE` and `tracee-sig config schema`.
 import { CONFIG_SCHEMA } from '../config/schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { exitStatusHelp } from './exit-codes.js';
 import { EXIT, parseOptions, UsageError } from './usage.js';
 
 export const CONFIG_HELP = `Usage: tracee-sig config validate FILE
@@ -14,7 +15,8 @@ validate  checks a configuration file (YAML or JSON) against the schema and
 schema    prints the configuration's JSON Schema (draft-07).
 
 An example with every key: docs/config.example.yaml.
-`;
+
+${exitStatusHelp('config')}`;
 
 export async function configCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(args, { help: { type: 'boolean', short: 'h' } });

@@ -1,12 +1,14 @@
 // `tracee-sig list`: the loaded signatures, their metadata and selected events.
 import { builtinSignatures } from '../../signatures/index.js';
+import { exitStatusHelp } from './exit-codes.js';
 import { EXIT, parseOptions } from './usage.js';
 
 export const LIST_HELP = `Usage: tracee-sig list [--json]
 
 Lists the signatures tracee-sig runs: id, version, produced event, severity,
 MITRE technique and the events each selects (name and origin).
-`;
+
+${exitStatusHelp('list')}`;
 
 export async function listCommand(args: string[]): Promise<number> {
   const { values } = parseOptions(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
