@@ -6,17 +6,24 @@ NPM_INSTALL_STAMP := node_modules/.install-stamp
 
 install: $(NPM_INSTALL_STAMP)
 
+# Install and build output goes to stderr: `make run > findings.jsonl` holds findings only.
 $(NPM_INSTALL_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@echo "npm ci --no-audit --no-fund" >&2 && npm ci --no-audit --no-fund >&2
 	@touch $@
 
 build: install
-	@npx tsc -p tsconfig.json
+	@npx tsc -p tsconfig.json >&2
 
 # Each recording is its own scenario (several reuse container ids), so each is
 # replayed on its own; one replay of several files treats them as one stream.
+# Each replay writes its findings to a temporary file first, to count them for the total line.
 run: build
-	@for f in fixtures/*.json; do echo "== $$f" >&2; bin/tracee-sig replay "$$f" || exit $$?; done
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && total=0 && counts="" && \
+	for f in fixtures/*.json; do \
+	  echo "== $$f" >&2; \
+	  bin/tracee-sig replay --output-file "$$tmp" "$$f" || exit $$?; \
+	  cat "$$tmp"; n=$$(wc -l < "$$tmp"); total=$$((total + n)); counts="$$counts $$(basename "$$f") $$n,"; \
+	done && echo "make run: findings:$$counts $$total in all" >&2
 
 # The mutual-TLS tests make their certificates with the openssl CLI (Debian's).
 test-deps:
