@@ -104,7 +104,8 @@ export function leaksIn(root: string, files: Map<string, string>): Leak[] {
 function repositoryTexts(): Map<string, string> {
   const files = new Map<string, string>();
   for (const f of trackedFiles()) {
-    if (!TEXT.test(f) || f === 'package-lock.json') continue;
+    // This file's own examples of leaks (below) are meant to be found by the check, not to fail it.
+    if (!TEXT.test(f) || f === 'package-lock.json' || f === 'test/repo/self-contained.test.ts') continue;
     const full = path.join(ROOT, f);
     if (!fs.existsSync(full)) continue; // deleted, not yet committed
     files.set(f, fs.readFileSync(full, 'utf8'));
