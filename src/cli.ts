@@ -1,4 +1,5 @@
 // The one entry point: `tracee-sig <command> [options]`.
+import { io, withStreams, type Streams } from './streams.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT, UsageError } from './commands/usage.js';
@@ -41,29 +42,34 @@ function version(): string {
   return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs one command line; `streams` default to the process's own (tests pass their own). */
+export async function main(argv: string[], streams?: Streams): Promise<number> {
+  return streams ? withStreams(streams, () => run(argv)) : run(argv);
+}
+
+async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V' || name === 'version') {
-    process.stdout.write(`tracee-sig ${version()}\n`);
+    io().stdout.write(`tracee-sig ${version()}\n`);
     return EXIT.OK;
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(help());
+    io().stdout.write(help());
     return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`tracee-sig: unknown command "${name}"\n\n${help()}`);
+    io().stderr.write(`tracee-sig: unknown command "${name}"\n\n${help()}`);
     return EXIT.USAGE;
   }
   try {
     return await command.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`tracee-sig ${name}: ${e.message}; see 'tracee-sig ${name} --help'\n`);
+      io().stderr.write(`tracee-sig ${name}: ${e.message}; see 'tracee-sig ${name} --help'\n`);
       return EXIT.USAGE;
     }
-    process.stderr.write(`tracee-sig ${name}: internal error: ${(e as Error).stack ?? e}\n`);
+    io().stderr.write(`tracee-sig ${name}: internal error: ${(e as Error).stack ?? e}\n`);
     return EXIT.INTERNAL;
   }
 }

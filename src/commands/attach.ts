@@ -1,4 +1,5 @@
 // `tracee-sig attach`: a live Tracee's own gRPC event stream in, findings out.
+import { io } from '../streams.js';
 import * as fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { openSignatures } from '../config/signatures.js';
@@ -149,7 +150,7 @@ function retryPolicy(values: Record<string, unknown>): RetryPolicy {
 }
 
 async function openOutput(file: string | undefined): Promise<Writable | string> {
-  if (!file) return process.stdout;
+  if (!file) return io().stdout;
   const out = fs.createWriteStream(file, { flags: 'w' });
   try {
     await new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject));
@@ -173,7 +174,7 @@ export async function attachCommand(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    process.stdout.write(ATTACH_HELP);
+    io().stdout.write(ATTACH_HELP);
     return EXIT.OK;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (attach reads from Tracee, not from files; see replay)`);
@@ -245,7 +246,7 @@ export async function attachCommand(args: string[]): Promise<number> {
   await runtime.stop();
   if (!outputError) {
     await findings.close();
-    if (out !== process.stdout) await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
+    if (out !== io().stdout) await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
   }
   logSummary(
     log,

@@ -1,5 +1,6 @@
 // `--config FILE` and `--api-server ADDR`, read the same way by every command
 // that runs signatures (replay, attach, serve).
+import { io } from '../streams.js';
 import { addressKey } from '../model/address.js';
 import { ConfigError, defaultConfig, loadConfig, type Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
@@ -44,12 +45,12 @@ export function configOrExit(values: { config?: string; 'api-server'?: string[] 
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     if (log) for (const p of e.problems) log.error(p);
-    else process.stderr.write(e.problems.map((p) => `tracee-sig ${command}: ${p}\n`).join(''));
+    else io().stderr.write(e.problems.map((p) => `tracee-sig ${command}: ${p}\n`).join(''));
     return e.unreadable ? EXIT.NO_INPUT : EXIT.USAGE;
   }
   for (const w of config.warnings) {
     if (log) log.warn(w);
-    else process.stderr.write(`tracee-sig ${command}: warning: ${w}\n`);
+    else io().stderr.write(`tracee-sig ${command}: warning: ${w}\n`);
   }
   return { config, apiServers };
 }

@@ -1,4 +1,5 @@
 // `tracee-sig config validate FILE` and `tracee-sig config schema`.
+import { io } from '../streams.js';
 import { CONFIG_SCHEMA } from '../config/schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { exitStatusHelp } from './exit-codes.js';
@@ -21,21 +22,21 @@ ${exitStatusHelp('config')}`;
 export async function configCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(args, { help: { type: 'boolean', short: 'h' } });
   if (values.help) {
-    process.stdout.write(CONFIG_HELP);
+    io().stdout.write(CONFIG_HELP);
     return EXIT.OK;
   }
   const [action, ...rest] = positionals;
   if (action === 'schema') {
     if (rest.length > 0) throw new UsageError(`config schema takes no arguments; got "${rest[0]}"`);
-    process.stdout.write(JSON.stringify(CONFIG_SCHEMA, null, 2) + '\n');
+    io().stdout.write(JSON.stringify(CONFIG_SCHEMA, null, 2) + '\n');
     return EXIT.OK;
   }
   if (action === 'validate') {
     if (rest.length !== 1) throw new UsageError('config validate takes exactly one FILE');
     try {
       const c = loadConfig(rest[0]);
-      for (const w of c.warnings) process.stderr.write(`tracee-sig config: warning: ${w}\n`);
-      process.stdout.write(
+      for (const w of c.warnings) io().stderr.write(`tracee-sig config: warning: ${w}\n`);
+      io().stdout.write(
         `${rest[0]}: valid: ${c.allowlist.rules.length} allowlist rule(s) (${c.allowlist.mode}), ` +
           `${c.apiServer.addresses.length} cluster-wide address(es), ${c.apiServer.learnAfterContainers ? `learning after ${c.apiServer.learnAfterContainers} containers` : 'learning off'}, ` +
           `hostname resolution ${c.apiServer.resolveHostnames.enabled ? 'on' : 'off'}, dedup ${c.dedup.windowSeconds ? `${c.dedup.windowSeconds}s` : 'off'}, ` +
@@ -44,7 +45,7 @@ export async function configCommand(args: string[]): Promise<number> {
       return EXIT.OK;
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      process.stderr.write(e.problems.map((p) => `${p}\n`).join(''));
+      io().stderr.write(e.problems.map((p) => `${p}\n`).join(''));
       return e.unreadable ? EXIT.NO_INPUT : EXIT.USAGE;
     }
   }

@@ -1,4 +1,5 @@
 // `tracee-sig list`: the loaded signatures, their metadata and selected events.
+import { io } from '../streams.js';
 import { builtinSignatures } from '../../signatures/index.js';
 import { exitStatusHelp } from './exit-codes.js';
 import { EXIT, parseOptions } from './usage.js';
@@ -13,19 +14,19 @@ ${exitStatusHelp('list')}`;
 export async function listCommand(args: string[]): Promise<number> {
   const { values } = parseOptions(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
-    process.stdout.write(LIST_HELP);
+    io().stdout.write(LIST_HELP);
     return EXIT.OK;
   }
   const sigs = builtinSignatures();
   if (values.json) {
-    process.stdout.write(JSON.stringify(sigs.map((s) => ({ metadata: s.metadata, selectedEvents: s.selectedEvents })), null, 2) + '\n');
+    io().stdout.write(JSON.stringify(sigs.map((s) => ({ metadata: s.metadata, selectedEvents: s.selectedEvents })), null, 2) + '\n');
     return EXIT.OK;
   }
   for (const s of sigs) {
     const m = s.metadata;
-    process.stdout.write(`${m.id} ${m.eventName} v${m.version}: ${m.name}\n`);
-    process.stdout.write(`  severity ${m.severity}, category ${m.category}, MITRE ${m.mitre.tactic}/${m.mitre.technique.id} ${m.mitre.technique.name}\n`);
-    process.stdout.write(`  selects: ${s.selectedEvents.map((e) => `${e.name} (${e.origin})`).join(', ')}\n`);
+    io().stdout.write(`${m.id} ${m.eventName} v${m.version}: ${m.name}\n`);
+    io().stdout.write(`  severity ${m.severity}, category ${m.category}, MITRE ${m.mitre.tactic}/${m.mitre.technique.id} ${m.mitre.technique.name}\n`);
+    io().stdout.write(`  selects: ${s.selectedEvents.map((e) => `${e.name} (${e.origin})`).join(', ')}\n`);
   }
   return EXIT.OK;
 }

@@ -1,5 +1,6 @@
 // `--metrics`, `--log-level` and `--log-format`, read the same way by the
 // commands that run for a while (replay, serve, attach).
+import { io } from '../streams.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger } from '../log/logger.js';
 import { formatMetricsAddress, MetricsServerError, parseMetricsAddress, startMetricsServer, type MetricsAddress, type MetricsServer } from '../metrics/http.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -26,7 +27,7 @@ type Values = { metrics?: string; 'log-level'?: string; 'log-format'?: string };
 /** The logger the options ask for. `defaultFormat` overrides the terminal rule (replay: text). */
 export function loggerFromOptions(values: Values, command: string, defaultFormat?: LogFormat): Logger {
   const level = oneOf(values['log-level'], LOG_LEVELS, '--log-level', 'info');
-  const format = oneOf(values['log-format'], LOG_FORMATS, '--log-format', defaultFormat ?? (process.stderr.isTTY ? 'text' : 'json'));
+  const format = oneOf(values['log-format'], LOG_FORMATS, '--log-format', defaultFormat ?? (io().stderr.isTTY ? 'text' : 'json'));
   return createLogger({ command, level, format });
 }
 

@@ -1,5 +1,7 @@
 // `tracee-sig replay`: recorded Tracee events in, findings out.
+import { io } from '../streams.js';
 import * as fs from 'node:fs';
+import type { Writable } from 'node:stream';
 import { openSignatures } from '../config/signatures.js';
 import { OUTPUT_SHAPES } from '../encode/findings.js';
 import { SignatureHost } from '../host/host.js';
@@ -72,7 +74,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    process.stdout.write(REPLAY_HELP);
+    io().stdout.write(REPLAY_HELP);
     return EXIT.OK;
   }
   const shape = oneOf(values.output, OUTPUT_SHAPES, '--output', 'auto');
@@ -100,7 +102,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       return EXIT.USAGE;
     }
   }
-  let out: fs.WriteStream | NodeJS.WriteStream = process.stdout;
+  let out: Writable = io().stdout;
   if (outputFile !== undefined) {
     try {
       const file = fs.createWriteStream(outputFile, { flags: 'w' });
@@ -138,9 +140,9 @@ export async function replayCommand(args: string[]): Promise<number> {
   const started = performance.now();
   let result: ReplayResult = emptyResult();
   const totalBytes = knownTotalBytes(positionals);
-  const showing = (values.progress ?? (!values['no-progress'] && process.stderr.isTTY === true)) && !values.quiet;
+  const showing = (values.progress ?? (!values['no-progress'] && io().stderr.isTTY === true)) && !values.quiet;
   const progress = showing
-    ? showProgress(process.stderr, 'tracee-sig replay: ', () => progressLine({ inputs: result.inputs, counters: host.counters, totalBytes, elapsedMs: performance.now() - started }))
+    ? showProgress(io().stderr, 'tracee-sig replay: ', () => progressLine({ inputs: result.inputs, counters: host.counters, totalBytes, elapsedMs: performance.now() - started }))
     : undefined;
   let writeError: unknown;
   try {
@@ -150,7 +152,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     host.sourceComplete();
     host.close();
     await runtime.stop();
-    await writer.finish(out !== process.stdout);
+    await writer.finish(out !== io().stdout);
   } catch (e) {
     if (!writer.error) throw e; // not an output failure: a bug, reported as internal
     writeError = writer.error;
@@ -174,7 +176,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       const lines = summaryLines(summary);
       lines.splice(1, 0, `  ${rate}`);
       if (interrupted) lines.splice(1, 0, `  ${interrupted}`);
-      process.stderr.write(lines.map((l) => `tracee-sig replay: ${printable(l)}`).join('\n') + '\n');
+      io().stderr.write(lines.map((l) => `tracee-sig replay: ${printable(l)}`).join('\n') + '\n');
     }
   } else {
     for (const e of result.readErrors) log.error(`read error: ${e}`);
@@ -214,7 +216,9 @@ function outputIsAnInput(output: string, inputs: string[]): string | undefined {
   for (const input of inputs) {
     let st: fs.Stats;
     try {
-      st = input === '-' ? fs.fstatSync(0) : fs.statSync(input);
+      const stdinFd = io().stdin.fd;
+      if (input === '-' && stdinFd === undefined) continue; // a stream of the caller's, not a file
+      st = input === '-' ? fs.fstatSync(stdinFd!) : fs.statSync(input);
     } catch {
       continue;
     }

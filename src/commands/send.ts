@@ -1,6 +1,7 @@
 // `tracee-sig send`: a host-side client. Streams recordings to a
 // SignatureService in EventBatches and prints the findings it answers, in the
 // shapes `replay` prints them.
+import { io } from '../streams.js';
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
@@ -76,7 +77,7 @@ export async function sendCommand(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    process.stdout.write(SEND_HELP);
+    io().stdout.write(SEND_HELP);
     return EXIT.OK;
   }
   let to;
@@ -93,25 +94,25 @@ export async function sendCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('no recording given (use - for stdin)');
   const unreadable = checkInputs(positionals);
   if (unreadable) {
-    process.stderr.write(`tracee-sig send: ${unreadable}\n`);
+    io().stderr.write(`tracee-sig send: ${unreadable}\n`);
     return EXIT.NO_INPUT;
   }
   for (const f of ['tls-ca', 'tls-cert', 'tls-key'] as const) {
     const file = values[f];
     if (file !== undefined && checkInputs([file])) {
-      process.stderr.write(`tracee-sig send: --${f} ${checkInputs([file])}\n`);
+      io().stderr.write(`tracee-sig send: --${f} ${checkInputs([file])}\n`);
       return EXIT.NO_INPUT;
     }
   }
   const badTls = tlsProblem(values['tls-ca'], values['tls-cert'], values['tls-key']);
   if (badTls) {
-    process.stderr.write(`tracee-sig send: ${badTls}\n`);
+    io().stderr.write(`tracee-sig send: ${badTls}\n`);
     return EXIT.USAGE;
   }
 
   const where = formatAddress(to);
   if (to.kind === 'unix' && !fs.existsSync(to.path)) {
-    process.stderr.write(`tracee-sig send: cannot reach the signature service at ${where}: no socket at ${to.path}; is \`tracee-sig serve\` running with --listen ${where}?\n`);
+    io().stderr.write(`tracee-sig send: cannot reach the signature service at ${where}: no socket at ${to.path}; is \`tracee-sig serve\` running with --listen ${where}?\n`);
     return EXIT.UNAVAILABLE;
   }
   // grpc-js gives an IP target to TLS as its server name, which Node flags on stderr (DEP0123): nothing the user can act on.
@@ -128,17 +129,17 @@ export async function sendCommand(args: string[]): Promise<number> {
         metaByEvent.set(meta.eventName, meta);
       }
     } catch (e) {
-      process.stderr.write(`tracee-sig send: cannot reach the signature service at ${where}: ${unreachable(e as grpc.ServiceError, to, values['tls-ca'] !== undefined)}\n`);
+      io().stderr.write(`tracee-sig send: cannot reach the signature service at ${where}: ${unreachable(e as grpc.ServiceError, to, values['tls-ca'] !== undefined)}\n`);
       return EXIT.UNAVAILABLE;
     }
 
-    let out: NodeJS.WritableStream = process.stdout;
+    let out: NodeJS.WritableStream = io().stdout;
     if (values['output-file']) {
       try {
         out = fs.createWriteStream(values['output-file'], { flags: 'w' });
         await new Promise<void>((resolve, reject) => (out as fs.WriteStream).once('open', () => resolve()).once('error', reject));
       } catch (e) {
-        process.stderr.write(`tracee-sig send: cannot write --output-file ${values['output-file']}: ${ioReason(e)}; choose a path in a writable directory\n`);
+        io().stderr.write(`tracee-sig send: cannot write --output-file ${values['output-file']}: ${ioReason(e)}; choose a path in a writable directory\n`);
         return EXIT.CANT_CREATE;
       }
     }
@@ -150,7 +151,7 @@ export async function sendCommand(args: string[]): Promise<number> {
         const r = await client.onSignal({ source_complete: { source: 'tracee' } });
         for (const f of r.findings ?? []) print(eventFromProtoObject(f));
       } catch (e) {
-        process.stderr.write(`tracee-sig send: source-complete signal failed: ${(e as Error).message}\n`);
+        io().stderr.write(`tracee-sig send: source-complete signal failed: ${(e as Error).message}\n`);
       }
     };
 
@@ -160,15 +161,15 @@ export async function sendCommand(args: string[]): Promise<number> {
     try {
       result = await streamRecordings(client, positionals, { batchSize, maxLineBytes, selected, counters, sent, print, writer });
       if (!result.error) await sourceComplete();
-      await writer.finish(out !== process.stdout);
+      await writer.finish(out !== io().stdout);
     } catch (e) {
       if (!writer.error) throw e; // not an output failure: a bug, reported as internal
       const dest = values['output-file'] ?? 'stdout';
-      process.stderr.write(`tracee-sig send: cannot write findings to ${dest}: ${ioReason(writer.error)}; sending stopped and later findings were not written; check ${dest}, then run again\n`);
+      io().stderr.write(`tracee-sig send: cannot write findings to ${dest}: ${ioReason(writer.error)}; sending stopped and later findings were not written; check ${dest}, then run again\n`);
       return EXIT.IO_ERROR;
     }
     if (result.error) {
-      process.stderr.write(`tracee-sig send: ${result.error}\n`);
+      io().stderr.write(`tracee-sig send: ${result.error}\n`);
       return result.unavailable ? EXIT.UNAVAILABLE : EXIT.FAILED;
     }
 
@@ -179,9 +180,9 @@ export async function sendCommand(args: string[]): Promise<number> {
         ...(counters.malformed > counters.malformedSamples.length ? [`  malformed: ${counters.malformed - counters.malformedSamples.length} more not shown`] : []),
       ];
       for (const e of result.readErrors) lines.push(`  read error: ${e}`);
-      process.stderr.write(lines.map((l) => `tracee-sig send: ${l}`).join('\n') + '\n');
+      io().stderr.write(lines.map((l) => `tracee-sig send: ${l}`).join('\n') + '\n');
     } else {
-      for (const e of result.readErrors) process.stderr.write(`tracee-sig send: read error: ${e}\n`);
+      for (const e of result.readErrors) io().stderr.write(`tracee-sig send: read error: ${e}\n`);
     }
     return result.readErrors.length > 0 ? EXIT.IO_ERROR : EXIT.OK;
   } finally {

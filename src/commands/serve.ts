@@ -1,4 +1,5 @@
 // `tracee-sig serve`: the signatures as a gRPC SignatureService.
+import { io } from '../streams.js';
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { openSignatures } from '../config/signatures.js';
@@ -67,7 +68,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    process.stdout.write(SERVE_HELP);
+    io().stdout.write(SERVE_HELP);
     return EXIT.OK;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -87,7 +88,7 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   let logStream: NodeJS.WritableStream | undefined;
   const logPath = values['findings-log'];
-  if (logPath === '-') logStream = process.stdout;
+  if (logPath === '-') logStream = io().stdout;
   else if (logPath !== undefined) {
     try {
       const fd = fs.openSync(logPath, 'a', 0o600);
@@ -103,7 +104,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   logStream?.on('error', (e: Error) => {
     if (logError) return;
     logError = e;
-    process.stderr.write(
+    io().stderr.write(
       `tracee-sig serve: cannot write --findings-log ${logPath === '-' ? 'stdout' : logPath}: ${ioReason(e)}; findings are still answered to the hosts but no longer logged; fix the destination and restart\n`,
     );
   });
@@ -120,7 +121,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const signatures = runtime.signatures;
   runtime.start();
   // grpc-js logs on stderr itself: its lines get our prefix, and the bind failure it logs is said once, below, in full.
-  const grpcLine = (m: unknown) => void (String(m).startsWith('No address added') || process.stderr.write(`tracee-sig serve: grpc: ${String(m)}\n`));
+  const grpcLine = (m: unknown) => void (String(m).startsWith('No address added') || io().stderr.write(`tracee-sig serve: grpc: ${String(m)}\n`));
   grpc.setLogger({ error: grpcLine, info: grpcLine, debug: grpcLine });
   let server;
   try {
@@ -157,7 +158,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const { forced } = await server.stop();
   await runtime.stop();
   if (findingsLog && !logError) await findingsLog.flush().catch(() => undefined); // a failure is reported by the 'error' listener
-  if (logStream && logStream !== process.stdout && !logError) await new Promise<void>((resolve) => (logStream as fs.WriteStream).end(resolve));
+  if (logStream && logStream !== io().stdout && !logError) await new Promise<void>((resolve) => (logStream as fs.WriteStream).end(resolve));
 
   const st = server.service.stats;
   const host = server.service.host;

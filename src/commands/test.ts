@@ -1,5 +1,6 @@
 // `tracee-sig test`: signature test cases (YAML or JSON files) run through the
 // signature host; a report on stdout, JUnit XML for CI systems on request.
+import { io } from '../streams.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CASE_FILE_SCHEMA } from '../testing/case-schema.js';
@@ -65,11 +66,11 @@ export async function testCommand(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    process.stdout.write(TEST_HELP);
+    io().stdout.write(TEST_HELP);
     return EXIT.OK;
   }
   if (values.schema) {
-    process.stdout.write(JSON.stringify(CASE_FILE_SCHEMA, null, 2) + '\n');
+    io().stdout.write(JSON.stringify(CASE_FILE_SCHEMA, null, 2) + '\n');
     return EXIT.OK;
   }
   if (positionals.length === 0) throw new UsageError('no case file or folder given');
@@ -78,20 +79,20 @@ export async function testCommand(args: string[]): Promise<number> {
   if (values.junit !== undefined) {
     const unwritable = junitPathProblem(values.junit);
     if (unwritable) {
-      process.stderr.write(`tracee-sig test: cannot write --junit ${values.junit}: ${unwritable}; no case was run; choose a path in a writable directory\n`);
+      io().stderr.write(`tracee-sig test: cannot write --junit ${values.junit}: ${unwritable}; no case was run; choose a path in a writable directory\n`);
       return EXIT.CANT_CREATE;
     }
   }
 
   const found = findCaseFiles(positionals);
-  for (const u of found.unreadable) process.stderr.write(`tracee-sig test: ${u}\n`);
+  for (const u of found.unreadable) io().stderr.write(`tracee-sig test: ${u}\n`);
   if (found.unreadable.length > 0) return EXIT.USAGE;
   if (found.files.length === 0) {
-    process.stderr.write(`tracee-sig test: no case files in ${positionals.join(', ')} (looked for ${CASE_FILE_PATTERNS.join(', ')})\n`);
+    io().stderr.write(`tracee-sig test: no case files in ${positionals.join(', ')} (looked for ${CASE_FILE_PATTERNS.join(', ')})\n`);
     return EXIT.USAGE;
   }
 
-  const out = (line: string): void => void process.stdout.write(printable(line) + '\n');
+  const out = (line: string): void => void io().stdout.write(printable(line) + '\n');
   const unusable: UnusableCaseFile[] = [];
   const cases: TestCase[] = [];
   for (const file of found.files) {
@@ -108,7 +109,7 @@ export async function testCommand(args: string[]): Promise<number> {
   const needle = values.filter?.toLowerCase();
   const selected = needle === undefined ? cases : cases.filter((c) => c.name.toLowerCase().includes(needle));
   if (needle !== undefined && selected.length === 0 && unusable.length === 0) {
-    process.stderr.write(`tracee-sig test: no case name contains "${values.filter}" (${cases.length} case(s) loaded)\n`);
+    io().stderr.write(`tracee-sig test: no case name contains "${values.filter}" (${cases.length} case(s) loaded)\n`);
     return EXIT.USAGE;
   }
 
@@ -130,7 +131,7 @@ export async function testCommand(args: string[]): Promise<number> {
     try {
       fs.writeFileSync(values.junit, junitXml(results, unusable));
     } catch (e) {
-      process.stderr.write(`tracee-sig test: cannot write --junit ${values.junit}: ${ioReason(e)}\n`);
+      io().stderr.write(`tracee-sig test: cannot write --junit ${values.junit}: ${ioReason(e)}\n`);
       junitFailed = true;
     }
   }

@@ -4,6 +4,7 @@
 // stdout or their files.
 import pino from 'pino';
 import { printable } from './printable.js';
+import { io } from '../streams.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -36,7 +37,8 @@ const TEXT_PREFIX: Record<string, string> = { debug: 'debug: ', info: '', warn: 
 const RECORD_KEYS = new Set(['level', 'time', 'msg', 'pid', 'command']);
 
 export function createLogger(o: LoggerOptions): Logger {
-  const stderr = o.destination ?? pino.destination({ dest: 2, sync: true });
+  const own = io().stderr;
+  const stderr = o.destination ?? (own === process.stderr ? pino.destination({ dest: 2, sync: true }) : { write: (line: string) => void own.write(line) });
   // Text: the record pino built, rendered as one line (logs are rare: the parse costs nothing that matters).
   const destination =
     o.format === 'json'

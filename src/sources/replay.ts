@@ -2,6 +2,7 @@
 // stdin) through the signature host. Streams: memory stays flat whatever the
 // input size. A bad line is counted and reported with file:line and the input
 // goes on; only unreadable input stops a file.
+import { io } from '../streams.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -159,7 +160,7 @@ export async function readRecordings(
       report.nonBlank++;
       counters.countMalformed(`${label}:${lineNo}`, `line of ${bytes} bytes exceeds the maximum of ${maxLineBytes} bytes; skipped`, 'oversized');
     });
-    const source = input === '-' ? process.stdin : fs.createReadStream(input, { highWaterMark: 1 << 20 });
+    const source = input === '-' ? io().stdin : fs.createReadStream(input, { highWaterMark: 1 << 20 });
     let outputFailure: { error: unknown } | undefined;
     // An interrupt ends the read at once, even while waiting on an idle stdin.
     const stop = (): void => {

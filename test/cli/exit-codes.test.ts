@@ -41,8 +41,8 @@ function readmeTables(readme: string): Map<string, [number, string][]> {
 describe('exit codes: one table per command, the code and README agree', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
-  it('README has exactly one table for every command tracee-sig has, equal to its list in the code', () => {
-    const help = tracee(['--help']).stdout;
+  it('README has exactly one table for every command tracee-sig has, equal to its list in the code', async () => {
+    const help = (await tracee(['--help'])).stdout;
     const commands = [...help.slice(help.indexOf('Commands:')).matchAll(/^ {2}([a-z]+) {2}/gm)].map((m) => m[1]);
     expect(commands).to.have.length.greaterThan(5);
     expect(Object.keys(EXIT_CODES).sort()).to.deep.equal([...commands].sort());
@@ -51,7 +51,7 @@ describe('exit codes: one table per command, the code and README agree', () => {
     for (const [command, rows] of tables) expect(rows, `README, exit codes of ${command}`).to.deep.equal(EXIT_CODES[command].map(([c, m]) => [c, m]));
   });
 
-  it('each list holds every code its command returns, once, in order', () => {
+  it('each list holds every code its command returns, once, in order', async () => {
     const names = new Map(Object.entries(EXIT).map(([name, code]) => [name, code as number]));
     for (const [command, rows] of Object.entries(EXIT_CODES)) {
       const codes = rows.map(([c]) => c);
@@ -61,7 +61,7 @@ describe('exit codes: one table per command, the code and README agree', () => {
     }
   });
 
-  it("each command's --help names every code of its list", () => {
+  it("each command's --help names every code of its list", async () => {
     for (const [command, rows] of Object.entries(EXIT_CODES)) {
       const help = HELP[command];
       const from = help.indexOf('xit status');
@@ -70,7 +70,7 @@ describe('exit codes: one table per command, the code and README agree', () => {
     }
   });
 
-  it('the check reads README tables as a person writes them (a split table is caught)', () => {
+  it('the check reads README tables as a person writes them (a split table is caught)', async () => {
     const split = '### Exit codes: `replay`\n\n| Code | Meaning |\n| --- | --- |\n| 0 | ok |\n\n| 3 | lost |\n';
     expect(readmeTables(split).get('replay')).to.deep.equal([[0, 'ok']]);
     expect(() => readmeTables('### Exit codes: `x`\n\n| Code | Meaning |\n| --- | --- |\n| 66 | a | b |\nnot a row\n')).to.throw(/not a table row/);

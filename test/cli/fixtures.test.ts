@@ -27,7 +27,7 @@ function fieldsOf(line: string): Expected {
 }
 
 describe('bundled recordings', () => {
-  it('are all there, each with its expected findings', () => {
+  it('are all there, each with its expected findings', async () => {
     expect(recordings.length).to.be.greaterThan(8);
     for (const r of recordings) expect(fs.existsSync(path.join(FIXTURES, 'expected', `${r}.findings.json`)), r).to.equal(true);
   });
@@ -35,8 +35,8 @@ describe('bundled recordings', () => {
   for (const recording of recordings) {
     const expected: Expected[] = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', `${recording}.findings.json`), 'utf8'));
     for (const shape of ['auto', 'json', 'legacy', 'rules']) {
-      it(`${recording} --output ${shape}: ${expected.length} findings, exactly as expected`, () => {
-        const r = tracee(['replay', '--output', shape, path.join(FIXTURES, recording)]);
+      it(`${recording} --output ${shape}: ${expected.length} findings, exactly as expected`, async () => {
+        const r = await tracee(['replay', '--output', shape, path.join(FIXTURES, recording)]);
         expect(r.status, r.stderr).to.equal(0);
         expect(r.stderr).to.match(/, 0 malformed/);
         const got = r.stdout.split('\n').filter(Boolean).map(fieldsOf);
@@ -45,13 +45,13 @@ describe('bundled recordings', () => {
     }
   }
 
-  it('match what their generator writes (no hand edits drifted)', () => {
+  it('match what their generator writes (no hand edits drifted)', async () => {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'fixtures', 'generate.js'), '--check'], { encoding: 'utf8', cwd: ROOT });
     expect(r.status, r.stdout + r.stderr).to.equal(0);
   });
 
-  it('warn when environment capture was off', () => {
-    const r = tracee(['replay', path.join(FIXTURES, 'no-env-capture.json')]);
+  it('warn when environment capture was off', async () => {
+    const r = await tracee(['replay', path.join(FIXTURES, 'no-env-capture.json')]);
     expect(r.stdout).to.equal('');
     expect(r.stderr).to.match(/warning: none of the \d+ sched_process_exec events carries an environment/);
   });

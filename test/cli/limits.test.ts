@@ -119,17 +119,17 @@ describe('tracee-sig replay: limits', function () {
     const manyVars = Array.from({ length: 100_000 }, (_, i) => `VAR_${i}=value-${i}`);
 
     for (const [shape, exec, connect] of [['current', curExec, curConnect], ['legacy', legExec, legConnect]] as const) {
-      it(`${shape}: an exec with 100,000 env entries is read whole (the address at the end is learned)`, () => {
+      it(`${shape}: an exec with 100,000 env entries is read whole (the address at the end is learned)`, async () => {
         const env = [...manyVars, 'KUBERNETES_SERVICE_HOST=10.96.0.1'];
         const file = tmp.file('rec.json', [withEnv(exec, env), connect].join('\n'));
-        const r = tracee(['replay', file]);
+        const r = await tracee(['replay', file]);
         expect(r.status, r.stderr).to.equal(0);
         expect(lines(r.stdout)).to.have.length(1);
         expect(r.stderr).to.match(/2 events, 2 dispatched, 1 findings, 0 malformed/);
         expect(r.stderr).to.match(/addressesLearned 1/);
       });
 
-      it(`${shape}: 10,000-character addresses in env and in remote_addr: no throw, no match, counted`, () => {
+      it(`${shape}: 10,000-character addresses in env and in remote_addr: no throw, no match, counted`, async () => {
         const long = '1'.repeat(10_000);
         const longV6 = `${'1:'.repeat(5_000)}1`;
         const recording = [
@@ -139,7 +139,7 @@ describe('tracee-sig replay: limits', function () {
           withAddress(connect, `10.96.0.1${' '.repeat(10_000)}`),
         ];
         const file = tmp.file('rec.json', recording.join('\n'));
-        const r = tracee(['replay', file]);
+        const r = await tracee(['replay', file]);
         expect(r.status, r.stderr).to.equal(0);
         expect(r.stdout).to.equal('');
         expect(r.stderr).to.match(/4 events, 4 dispatched, 0 findings, 0 malformed/);

@@ -25,7 +25,7 @@ describe('tracee-sig replay: every error path', () => {
   beforeEach(() => (tmp = tempDir()));
   afterEach(() => tmp.remove());
 
-  it('the exit codes are distinct', () => {
+  it('the exit codes are distinct', async () => {
     const codes = [EXIT.OK, EXIT.USAGE, EXIT.NO_INPUT, EXIT.CANT_CREATE, EXIT.IO_ERROR, EXIT.INTERNAL];
     expect(new Set(codes).size).to.equal(codes.length);
   });
@@ -41,8 +41,8 @@ describe('tracee-sig replay: every error path', () => {
       ['no recording', ['replay'], /no recording given \(use - for stdin\); see/],
     ];
     for (const [what, args, expected] of cases) {
-      it(what, () => {
-        const r = tracee(args);
+      it(what, async () => {
+        const r = await tracee(args);
         expect(r.status).to.equal(EXIT.USAGE);
         expect(r.stdout).to.equal('');
         expect(oneLine(r.stderr)).to.match(expected);
@@ -51,20 +51,20 @@ describe('tracee-sig replay: every error path', () => {
   });
 
   describe(`an input that cannot be opened: exit ${EXIT.NO_INPUT}, before any output`, () => {
-    it('a missing file', () => {
-      const r = tracee(['replay', `${tmp.dir}/nope.json`]);
+    it('a missing file', async () => {
+      const r = await tracee(['replay', `${tmp.dir}/nope.json`]);
       expect(r.status).to.equal(EXIT.NO_INPUT);
       expect(r.stdout).to.equal('');
       expect(oneLine(r.stderr)).to.equal(`tracee-sig replay: ${tmp.dir}/nope.json: cannot read: no such file or directory; check the path`);
     });
 
-    it('a directory', () => {
-      const r = tracee(['replay', tmp.dir]);
+    it('a directory', async () => {
+      const r = await tracee(['replay', tmp.dir]);
       expect(r.status).to.equal(EXIT.NO_INPUT);
       expect(oneLine(r.stderr)).to.equal(`tracee-sig replay: ${tmp.dir}: is a directory, expected a recording file; give the files in it (e.g. ${tmp.dir}/*.json)`);
     });
 
-    it('a file the user may not read (checked before any output, even after good inputs)', function () {
+    it('a file the user may not read (checked before any output, even after good inputs)', async function () {
       if (process.getuid?.() === 0) {
         // eslint-disable-next-line no-console
         console.log('      skipped: running as root, which can read any file; run the tests as another user to cover permission denied');
@@ -73,7 +73,7 @@ describe('tracee-sig replay: every error path', () => {
       const good = tmp.file('good.json', RECORDING);
       const secret = tmp.file('secret.json', RECORDING);
       fs.chmodSync(secret, 0o000);
-      const r = tracee(['replay', good, secret]);
+      const r = await tracee(['replay', good, secret]);
       expect(r.status).to.equal(EXIT.NO_INPUT);
       expect(r.stdout).to.equal('');
       expect(oneLine(r.stderr)).to.equal(`tracee-sig replay: ${secret}: cannot read: permission denied; run as a user who may read it, or change its permissions`);
@@ -81,16 +81,16 @@ describe('tracee-sig replay: every error path', () => {
   });
 
   describe(`an output file that cannot be created: exit ${EXIT.CANT_CREATE}, nothing read`, () => {
-    it('in a missing directory', () => {
+    it('in a missing directory', async () => {
       const input = tmp.file('rec.json', RECORDING);
-      const r = tracee(['replay', '--output-file', `${tmp.dir}/no/such/dir/out.json`, input]);
+      const r = await tracee(['replay', '--output-file', `${tmp.dir}/no/such/dir/out.json`, input]);
       expect(r.status).to.equal(EXIT.CANT_CREATE);
       expect(oneLine(r.stderr)).to.equal(`tracee-sig replay: cannot write --output-file ${tmp.dir}/no/such/dir/out.json: no such file or directory; choose a path in a writable directory`);
     });
 
-    it('a directory', () => {
+    it('a directory', async () => {
       const input = tmp.file('rec.json', RECORDING);
-      const r = tracee(['replay', '--output-file', tmp.dir, input]);
+      const r = await tracee(['replay', '--output-file', tmp.dir, input]);
       expect(r.status).to.equal(EXIT.CANT_CREATE);
       expect(oneLine(r.stderr)).to.match(/cannot write --output-file .*: is a directory; choose a path in a writable directory$/);
     });
@@ -99,11 +99,11 @@ describe('tracee-sig replay: every error path', () => {
   describe(`reading or writing failing part way: exit ${EXIT.IO_ERROR}, what was read before is replayed`, () => {
     const many = RECORDING.repeat(400); // enough that the damage lands after some findings
 
-    it('a gzip file corrupt in the middle', () => {
+    it('a gzip file corrupt in the middle', async () => {
       const gz = zlib.gzipSync(many);
       for (let i = gz.length >> 1; i < (gz.length >> 1) + 16; i++) gz[i] ^= 0xff;
       const file = tmp.file('corrupt.json.gz', gz);
-      const r = tracee(['replay', '-q', file]);
+      const r = await tracee(['replay', '-q', file]);
       expect(r.status).to.equal(EXIT.IO_ERROR);
       expect(oneLine(r.stderr)).to.match(
         new RegExp(`^tracee-sig replay: read error: ${file}: read failed after line \\d+: the gzip data (is corrupt \\(.+\\)|ends early: the file is truncated or corrupt); the lines before it were replayed, the rest of this input was not$`),
@@ -111,19 +111,19 @@ describe('tracee-sig replay: every error path', () => {
       expect(r.stdout.split('\n').length).to.be.greaterThan(1); // findings before the damage were written
     });
 
-    it('a truncated gzip file, with the summary when not quiet', () => {
+    it('a truncated gzip file, with the summary when not quiet', async () => {
       const gz = zlib.gzipSync(many);
       const file = tmp.file('cut.json.gz', gz.subarray(0, gz.length >> 1));
-      const r = tracee(['replay', file]);
+      const r = await tracee(['replay', file]);
       expect(r.status).to.equal(EXIT.IO_ERROR);
       expect(r.stderr).to.match(/summary: 1 input\(s\), \d+ lines/);
       expect(r.stderr).to.match(new RegExp(`read error: ${file}: read failed after line \\d+: the gzip data ends early: the file is truncated or corrupt; the lines before it were replayed`));
     });
 
-    it('the output file filling the disk (/dev/full)', function () {
+    it('the output file filling the disk (/dev/full)', async function () {
       if (!fs.existsSync('/dev/full')) this.skip();
       const input = tmp.file('rec.json', many);
-      const r = tracee(['replay', '-q', '--output-file', '/dev/full', input]);
+      const r = await tracee(['replay', '-q', '--output-file', '/dev/full', input]);
       expect(r.status).to.equal(EXIT.IO_ERROR);
       expect(oneLine(r.stderr)).to.equal(
         'tracee-sig replay: cannot write findings to /dev/full: no space left on the device; the replay stopped and later findings were not written; free space or choose another --output-file, then run again',

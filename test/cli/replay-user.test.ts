@@ -24,7 +24,7 @@ describe('tracee-sig replay, as a new user meets it', () => {
   });
 
   describe('--output-file', () => {
-    it('refuses an output that is one of the inputs, however spelled, and leaves the recording whole', () => {
+    it('refuses an output that is one of the inputs, however spelled, and leaves the recording whole', async () => {
       const recording = [curExec, curConnect].join('\n') + '\n';
       const file = tmp.file('rec.json', recording);
       const link = path.join(tmp.dir, 'link.json');
@@ -36,7 +36,7 @@ describe('tracee-sig replay, as a new user meets it', () => {
         [[link], path.join(tmp.dir, '.', 'rec.json')],
         [[tmp.file('other.json', curExec + '\n'), file], hard],
       ] as const) {
-        const r = tracee(['replay', ...inputs, '--output-file', output]);
+        const r = await tracee(['replay', ...inputs, '--output-file', output]);
         expect(r.status, r.stderr).to.equal(2);
         expect(r.stderr).to.match(new RegExp(`^tracee-sig replay: --output-file ${output.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is the input \\S+ \\(the same file\\); writing findings there would destroy the recording; choose another path\\n$`));
         expect(r.stdout).to.equal('');
@@ -44,7 +44,7 @@ describe('tracee-sig replay, as a new user meets it', () => {
       }
     });
 
-    it('refuses stdin redirected from the output file', () => {
+    it('refuses stdin redirected from the output file', async () => {
       const recording = [curExec, curConnect].join('\n') + '\n';
       const file = tmp.file('rec.json', recording);
       const r = spawnSyncWithStdinFile(['replay', '-', '--output-file', file], file);
@@ -53,9 +53,9 @@ describe('tracee-sig replay, as a new user meets it', () => {
       expect(fs.readFileSync(file, 'utf8')).to.equal(recording);
     });
 
-    it('"-" is stdout, not a file named "-"', () => {
+    it('"-" is stdout, not a file named "-"', async () => {
       const file = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
-      const r = tracee(['replay', file, '--output-file', '-']);
+      const r = await tracee(['replay', file, '--output-file', '-']);
       expect(r.status, r.stderr).to.equal(0);
       expect(lines(r.stdout)).to.have.length(1);
       expect(JSON.parse(lines(r.stdout)[0]).name).to.equal('k8s_api_connection');
@@ -64,9 +64,9 @@ describe('tracee-sig replay, as a new user meets it', () => {
   });
 
   describe('the wrong file', () => {
-    it('says in one line that a file with no Tracee event is not a recording, and exits 65', () => {
+    it('says in one line that a file with no Tracee event is not a recording, and exits 65', async () => {
       const readme = path.join(ROOT, 'README.md');
-      const r = tracee(['replay', readme]);
+      const r = await tracee(['replay', readme]);
       expect(r.status).to.equal(65);
       const said = r.stderr.split('\n').filter((l) => l.includes('does not look like'));
       expect(said).to.deep.equal([
@@ -75,20 +75,20 @@ describe('tracee-sig replay, as a new user meets it', () => {
       ]);
     });
 
-    it('still replays the good inputs beside it', () => {
+    it('still replays the good inputs beside it', async () => {
       const good = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
       const wrong = tmp.file('notes.txt', 'remember the milk\n{"not": "an event"}\n');
-      const r = tracee(['replay', wrong, good]);
+      const r = await tracee(['replay', wrong, good]);
       expect(r.status).to.equal(65);
       expect(lines(r.stdout)).to.have.length(1);
       expect(r.stderr).to.contain(`${wrong} does not look like a Tracee JSON recording`);
       expect(r.stderr).not.to.contain(`${good} does not look like`);
     });
 
-    it('warns about an empty input (or one of blank lines) and exits 0', () => {
+    it('warns about an empty input (or one of blank lines) and exits 0', async () => {
       const empty = tmp.file('empty.json', '');
       const blank = tmp.file('blank.json', '\n  \n');
-      const r = tracee(['replay', empty, blank]);
+      const r = await tracee(['replay', empty, blank]);
       expect(r.status, r.stderr).to.equal(0);
       expect(r.stderr).to.contain(`tracee-sig replay: warning: ${empty} is empty: no event in it\n`);
       expect(r.stderr).to.contain(`tracee-sig replay: warning: ${blank} is empty: no event in it\n`);
@@ -101,11 +101,11 @@ describe('tracee-sig replay, as a new user meets it', () => {
     const evil = curConnect.replace('"name":"security_socket_connect"', '"name":"\\u001b[31mred\\u001b]0;title\\u0007"');
     const badLine = '{"name": broken';
 
-    it('are shown escaped in the summary and in text logs, never raw (event names, file names)', () => {
+    it('are shown escaped in the summary and in text logs, never raw (event names, file names)', async () => {
       expect(evil).not.to.equal(curConnect);
       const file = tmp.file(`rec${ESC}[2J.json`, [evil, badLine].join('\n') + '\n');
       const empty = tmp.file(`empty${ESC}[2J.json`, '');
-      const r = tracee(['replay', file, empty]);
+      const r = await tracee(['replay', file, empty]);
       expect(r.stderr).not.to.contain(ESC);
       expect(r.stderr).not.to.contain('\u0007');
       expect(r.stderr).to.contain('events by name: \\x1b[31mred\\x1b]0;title\\x07 1');
@@ -113,20 +113,20 @@ describe('tracee-sig replay, as a new user meets it', () => {
       expect(r.stderr).to.contain(`warning: ${tmp.dir}/empty\\x1b[2J.json is empty`);
     });
 
-    it('stay valid JSON in JSON logs', () => {
+    it('stay valid JSON in JSON logs', async () => {
       const file = tmp.file('rec.json', [evil, badLine].join('\n') + '\n');
-      const r = tracee(['replay', '--log-format', 'json', file]);
+      const r = await tracee(['replay', '--log-format', 'json', file]);
       const records = lines(r.stderr).map((l) => JSON.parse(l) as { msg: string; eventsByName?: Record<string, number> });
       const summary = records.find((x) => x.msg.startsWith('summary:'))!;
       expect(summary.eventsByName).to.deep.equal({ [`${ESC}[31mred${ESC}]0;title\u0007`]: 1 });
     });
   });
 
-  it('gives the elapsed time and events/s in the summary (text and JSON)', () => {
+  it('gives the elapsed time and events/s in the summary (text and JSON)', async () => {
     const file = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
-    const text = tracee(['replay', file]);
+    const text = await tracee(['replay', file]);
     expect(text.stderr).to.match(/\ntracee-sig replay: {3}elapsed \d+\.\d\d s, [\d,]+ events\/s\n/);
-    const json = tracee(['replay', '--log-format', 'json', file]);
+    const json = await tracee(['replay', '--log-format', 'json', file]);
     const summary = lines(json.stderr).map((l) => JSON.parse(l)).find((x) => String(x.msg).startsWith('summary:'));
     expect(summary.elapsedSeconds).to.be.a('number').and.at.least(0);
     expect(summary.eventsPerSecond).to.be.a('number').and.at.least(0);
@@ -173,14 +173,14 @@ describe('tracee-sig replay, as a new user meets it', () => {
       expect(lines(stdout).map((l) => JSON.parse(l).name)).to.deep.equal(['k8s_api_connection']);
     });
 
-    it('is off when stderr is not a terminal, and with --no-progress', () => {
+    it('is off when stderr is not a terminal, and with --no-progress', async () => {
       const file = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
       for (const args of [[file], ['--no-progress', file]]) {
-        const r = tracee(['replay', ...args]);
+        const r = await tracee(['replay', ...args]);
         expect(r.stderr).not.to.contain('\r');
         expect(r.stderr).not.to.contain(ESC);
       }
-      expect(tracee(['replay', '--progress', '--no-progress', file]).status).to.equal(2);
+      expect((await tracee(['replay', '--progress', '--no-progress', file])).status).to.equal(2);
     });
   });
 });

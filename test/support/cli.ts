@@ -1,8 +1,12 @@
-// Runs bin/tracee-sig as a child process, as a user would.
+// Runs tracee-sig command lines for tests: in-process through the CLI's own
+// main(argv, streams) (what bin/tracee-sig runs, without a process start per
+// test), or as a child process where a test needs one (signals, exit, fds).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { main } from '../../src/cli.js';
 
 export const ROOT = path.join(__dirname, '..', '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'tracee-sig');
@@ -13,7 +17,29 @@ export interface Run {
   stderr: string;
 }
 
-export function tracee(args: string[], input?: string | Buffer): Run {
+/** A stream that keeps what is written to it. */
+class Collected extends Writable {
+  private readonly chunks: Buffer[] = [];
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
+    this.chunks.push(Buffer.from(chunk));
+    done();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** Runs a command line in this process, `input` as its stdin; resolves when the command returns. */
+export async function tracee(args: string[], input?: string | Buffer): Promise<Run> {
+  const stdout = new Collected();
+  const stderr = new Collected();
+  const stdin = Readable.from(input === undefined ? [] : [Buffer.from(input)]);
+  const status = await main(args, { stdin, stdout, stderr });
+  return { status, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** Runs bin/tracee-sig as a child process, as a user would (for what needs a process of its own). */
+export function traceeProcess(args: string[], input?: string | Buffer): Run {
   const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', cwd: ROOT, maxBuffer: 64 << 20 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -19,8 +19,8 @@ describe('bin/tracee-sig test', () => {
   beforeEach(() => (tmp = new TempDir()));
   afterEach(() => tmp.remove());
 
-  it('runs every case under fixtures/cases and passes them all', () => {
-    const r = tracee(['test', 'fixtures/cases']);
+  it('runs every case under fixtures/cases and passes them all', async () => {
+    const r = await tracee(['test', 'fixtures/cases']);
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     const ok = r.stdout.split('\n').filter((l) => l.startsWith('ok    ')).length;
     expect(ok).to.be.greaterThan(30);
@@ -28,9 +28,9 @@ describe('bin/tracee-sig test', () => {
     expect(r.stdout).to.contain('ok    fixtures/cases/environment.case.yaml:4: only the variable named exactly KUBERNETES_SERVICE_HOST is learned');
   });
 
-  it('exits 1 on a deliberately wrong expectation, with a readable side-by-side diff', () => {
+  it('exits 1 on a deliberately wrong expectation, with a readable side-by-side diff', async () => {
     tmp.write('k.case.yaml', GOOD + WRONG);
-    const r = tracee(['test', tmp.dir]);
+    const r = await tracee(['test', tmp.dir]);
     expect(r.status).to.equal(1);
     const out = r.stdout.split('\n');
     const file = path.join(tmp.dir, 'k.case.yaml');
@@ -48,13 +48,13 @@ describe('bin/tracee-sig test', () => {
     expect(r.stderr).to.equal('');
   });
 
-  it('writes JUnit XML: valid, one testcase per case, failures carrying the diff', () => {
+  it('writes JUnit XML: valid, one testcase per case, failures carrying the diff', async () => {
     tmp.write('a/k.case.yaml', GOOD + WRONG);
     tmp.write('b/none.yml', `name: no finding <&> "quoted" \u0001\nevents:${KUBECTL_EVENTS}\nexpect: {findings: []}\n`);
     tmp.write('c/ok.case.json', JSON.stringify({ name: 'json case', events: ['{"name":"openat"}'], expect: { findings: [] } }));
     const junit = path.join(tmp.dir, 'out', 'junit.xml');
     fs.mkdirSync(path.dirname(junit));
-    const r = tracee(['test', '--junit', junit, tmp.dir]);
+    const r = await tracee(['test', '--junit', junit, tmp.dir]);
     expect(r.status).to.equal(1);
     expect(lastLine(r.stdout)).to.equal('2 passed, 2 failed');
 
@@ -77,11 +77,11 @@ describe('bin/tracee-sig test', () => {
     expect(cases[2].failure['#text']).to.contain('findings: expected 0, got 1');
   });
 
-  it('exits 2 on an unusable case file, naming file, line, key path and problem; still runs the rest', () => {
+  it('exits 2 on an unusable case file, naming file, line, key path and problem; still runs the rest', async () => {
     tmp.write('good.yaml', GOOD);
     tmp.write('bad.yaml', `name: typo\nevents:${KUBECTL_EVENTS}\nexpect:\n  findings: [{ip: 10.96.0.1, prot: 443}]\n`);
     const junit = path.join(tmp.dir, 'junit.xml');
-    const r = tracee(['test', '--junit', junit, tmp.dir]);
+    const r = await tracee(['test', '--junit', junit, tmp.dir]);
     expect(r.status).to.equal(2);
     const bad = path.join(tmp.dir, 'bad.yaml');
     expect(r.stdout).to.contain(`ERROR ${bad}: case file cannot be used\n      ${bad}:14:30: expect.findings[0].prot: unknown key; expected one of: ip, port`);
@@ -92,34 +92,34 @@ describe('bin/tracee-sig test', () => {
     expect(xml).to.match(/<testcase name="\(case file\)"[^>]*>\s*<error message="[^"]*bad\.yaml:14:30: expect\.findings\[0\]\.prot: unknown key/);
   });
 
-  it('--filter runs only the cases whose name contains the text', () => {
+  it('--filter runs only the cases whose name contains the text', async () => {
     tmp.write('k.case.yaml', GOOD + WRONG);
-    const r = tracee(['test', '--filter', 'KUBECTL', tmp.dir]);
+    const r = await tracee(['test', '--filter', 'KUBECTL', tmp.dir]);
     expect(r.status).to.equal(0);
     expect(r.stdout).not.to.contain('deliberately wrong');
     expect(lastLine(r.stdout)).to.equal('1 passed, 0 failed');
-    const none = tracee(['test', '--filter', 'no such case', tmp.dir]);
+    const none = await tracee(['test', '--filter', 'no such case', tmp.dir]);
     expect(none.status).to.equal(2);
     expect(none.stderr).to.equal('tracee-sig test: no case name contains "no such case" (2 case(s) loaded)\n');
   });
 
-  it('exits 2 on bad options, missing paths and folders without cases', () => {
-    const noArgs = tracee(['test']);
+  it('exits 2 on bad options, missing paths and folders without cases', async () => {
+    const noArgs = await tracee(['test']);
     expect(noArgs.status).to.equal(2);
     expect(noArgs.stderr).to.contain('tracee-sig test: no case file or folder given');
-    expect(tracee(['test', '--bogus', CASES]).status).to.equal(2);
-    const missing = tracee(['test', path.join(tmp.dir, 'nope')]);
+    expect((await tracee(['test', '--bogus', CASES])).status).to.equal(2);
+    const missing = await tracee(['test', path.join(tmp.dir, 'nope')]);
     expect(missing.status).to.equal(2);
     expect(missing.stderr).to.equal(`tracee-sig test: ${path.join(tmp.dir, 'nope')}: no such file or folder\n`);
     tmp.write('rec.json', '{"name":"openat"}\n');
-    const empty = tracee(['test', tmp.dir]);
+    const empty = await tracee(['test', tmp.dir]);
     expect(empty.status).to.equal(2);
     expect(empty.stderr).to.contain('no case files in');
   });
 
-  it('checks the --junit path before running any case: exit 73, naming the missing directory', () => {
+  it('checks the --junit path before running any case: exit 73, naming the missing directory', async () => {
     const junit = path.join(tmp.dir, 'no', 'such', 'dir.xml');
-    const unwritable = tracee(['test', '--junit', junit, path.join(CASES, 'basics.case.yaml')]);
+    const unwritable = await tracee(['test', '--junit', junit, path.join(CASES, 'basics.case.yaml')]);
     expect(unwritable.status).to.equal(73);
     expect(unwritable.stderr).to.equal(
       `tracee-sig test: cannot write --junit ${junit}: its directory ${path.dirname(junit)}: no such file or directory; no case was run; choose a path in a writable directory\n`,
@@ -127,23 +127,23 @@ describe('bin/tracee-sig test', () => {
     expect(unwritable.stdout).to.equal('');
   });
 
-  it("passes README's example case file (so the example stays true)", () => {
+  it("passes README's example case file (so the example stays true)", async () => {
     const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Testing your detections in CI'));
     const example = /```yaml\n([\s\S]*?)```/.exec(section)![1];
     expect(example).to.contain('recording: recordings/quiet-pod.json.gz');
     tmp.write('kubectl.case.yaml', example);
     tmp.write('recordings/quiet-pod.json.gz', zlib.gzipSync('{"name":"openat","timestamp":"2026-03-02T10:16:02.401Z"}\n'));
-    const r = tracee(['test', tmp.dir]);
+    const r = await tracee(['test', tmp.dir]);
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     expect(lastLine(r.stdout)).to.equal('2 passed, 0 failed');
   });
 
-  it('prints the case file JSON Schema with --schema, and usage with --help', () => {
-    const schema = tracee(['test', '--schema']);
+  it('prints the case file JSON Schema with --schema, and usage with --help', async () => {
+    const schema = await tracee(['test', '--schema']);
     expect(schema.status).to.equal(0);
     expect(JSON.parse(schema.stdout).definitions.case.required).to.deep.equal(['name', 'expect']);
-    const help = tracee(['test', '--help']);
+    const help = await tracee(['test', '--help']);
     expect(help.status).to.equal(0);
     expect(help.stdout).to.contain('Usage: tracee-sig test [options] PATH...');
   });
