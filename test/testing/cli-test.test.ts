@@ -28,6 +28,15 @@ describe('bin/tracee-sig test', () => {
     expect(r.stdout).to.contain('ok    fixtures/cases/environment.case.yaml:4: only the variable named exactly KUBERNETES_SERVICE_HOST is learned');
   });
 
+  it('shows control characters in case names and diffs escaped, never raw', async () => {
+    tmp.write('k.case.yaml', WRONG.replace('deliberately wrong port and comm', '"\\e[31mred\\u202e port and comm"').replace('comm: curl', 'comm: "cu\\x7frl"'));
+    const r = await tracee(['test', tmp.dir]);
+    expect(r.status).to.equal(1);
+    expect(r.stdout).not.to.match(/[\u001b\u007f\u202e]/);
+    expect(r.stdout).to.contain('\\x1b[31mred\\u202e');
+    expect(r.stdout).to.contain('comm: "cu\\x7frl"');
+  });
+
   it('exits 1 on a deliberately wrong expectation, with a readable side-by-side diff', async () => {
     tmp.write('k.case.yaml', GOOD + WRONG);
     const r = await tracee(['test', tmp.dir]);
