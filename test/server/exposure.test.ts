@@ -12,9 +12,10 @@ import { parseAddress } from '../../src/server/listen-address.js';
 import { decodeFindingBatch } from '../../src/server/protocol.js';
 import { expectPairFinding, pairIn } from './fault-support.js';
 import { batchOf, BIN, runToEnd, tempDir } from './helpers.js';
+import { OTHER_USER } from '../support/cli.js';
 
 /** Another user to run the server as when the tests run as root (else the test's own user). */
-const SERVICE_USER = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+const SERVICE_USER = OTHER_USER; // root: serve runs as this user, when it can run this checkout
 
 interface Started {
   proc: ChildProcess;

@@ -38,6 +38,20 @@ export async function tracee(args: string[], input?: string | Buffer): Promise<R
   return { status, stdout: stdout.text(), stderr: stderr.text() };
 }
 
+/**
+ * Running as root, permission checks are made as this unprivileged user (root
+ * may open anything) — when that user can run this checkout at all: a clone
+ * inside a private directory (mktemp's 0700, a home directory) cannot be.
+ */
+export const OTHER_USER: { uid: number; gid: number } | undefined = (() => {
+  if (process.getuid?.() !== 0) return undefined;
+  const user = { uid: 65534, gid: 65534 };
+  const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)}, require('fs').constants.R_OK)`], { ...user, timeout: 10_000 });
+  return probe.status === 0 ? user : undefined;
+})();
+/** Root, but no other user can run this checkout: checks that need one cannot be made here. */
+export const NO_OTHER_USER_AS_ROOT = process.getuid?.() === 0 && OTHER_USER === undefined;
+
 /** Runs bin/tracee-sig as a child process, as a user would (for what needs a process of its own). */
 export function traceeProcess(args: string[], input?: string | Buffer): Run {
   const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', cwd: ROOT, maxBuffer: 64 << 20 });
