@@ -21,6 +21,7 @@ import { DEFAULT_LISTEN, formatAddress, parseAddress, type ListenAddress } from 
 import { decodeFindingBatch, encodeEventBatch } from '../server/protocol.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../server/server.js';
 import { EXIT, oneOf, parseOptions, positiveInt, UsageError } from './usage.js';
+import { printable } from '../log/printable.js';
 
 export const SEND_HELP = `Usage: tracee-sig send [options] FILE...
 
@@ -180,9 +181,9 @@ export async function sendCommand(args: string[]): Promise<number> {
         ...(counters.malformed > counters.malformedSamples.length ? [`  malformed: ${counters.malformed - counters.malformedSamples.length} more not shown`] : []),
       ];
       for (const e of result.readErrors) lines.push(`  read error: ${e}`);
-      io().stderr.write(lines.map((l) => `tracee-sig send: ${l}`).join('\n') + '\n');
+      io().stderr.write(lines.map((l) => `tracee-sig send: ${printable(l)}`).join('\n') + '\n');
     } else {
-      for (const e of result.readErrors) io().stderr.write(`tracee-sig send: read error: ${e}\n`);
+      for (const e of result.readErrors) io().stderr.write(`tracee-sig send: read error: ${printable(e)}\n`);
     }
     return result.readErrors.length > 0 ? EXIT.IO_ERROR : EXIT.OK;
   } finally {

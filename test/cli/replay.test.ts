@@ -81,6 +81,9 @@ describe('tracee-sig replay (end to end)', () => {
 
   it('explains itself in --help', async () => {
     expect((await tracee(['--help'])).stdout).to.contain('replay');
+    const version = await tracee(['--version']);
+    expect(version.status).to.equal(0);
+    expect(version.stdout).to.match(/^tracee-sig \d+\.\d+\.\d+\n$/);
     const r = await tracee(['replay', '--help']);
     expect(r.status).to.equal(0);
     expect(r.stdout).to.contain('Usage: tracee-sig replay');
