@@ -13,7 +13,7 @@ describe('--metrics, --log-level, --log-format', function () {
   this.timeout(30_000);
 
   describe('parseMetricsAddress', () => {
-    it('reads HOST:PORT, [IPv6]:PORT and :PORT (host 127.0.0.1)', () => {
+    it('reads HOST:PORT, [IPv6]:PORT and :PORT (host 127.0.0.1)', async () => {
       expect(parseMetricsAddress('127.0.0.1:9464')).to.deep.equal({ host: '127.0.0.1', port: 9464 });
       expect(parseMetricsAddress('0.0.0.0:9464')).to.deep.equal({ host: '0.0.0.0', port: 9464 });
       expect(parseMetricsAddress(':9464')).to.deep.equal({ host: '127.0.0.1', port: 9464 });
@@ -21,7 +21,7 @@ describe('--metrics, --log-level, --log-format', function () {
       expect(parseMetricsAddress('localhost:80')).to.deep.equal({ host: 'localhost', port: 80 });
     });
 
-    it('refuses anything else, saying what is wrong', () => {
+    it('refuses anything else, saying what is wrong', async () => {
       const cases: [string, RegExp][] = [
         ['9464', /"9464" is not an address/],
         ['localhost', /"localhost" is not an address/],
@@ -39,7 +39,7 @@ describe('--metrics, --log-level, --log-format', function () {
   });
 
   for (const command of ['replay', 'serve', 'attach']) {
-    it(`${command}: a bad --metrics, --log-level or --log-format exits 2 with one line`, () => {
+    it(`${command}: a bad --metrics, --log-level or --log-format exits 2 with one line`, async () => {
       const extra = command === 'replay' ? ['-'] : [];
       for (const [args, says] of [
         [['--metrics', 'nope'], /^tracee-sig \w+: --metrics: "nope" is not an address; expected HOST:PORT/],
@@ -47,7 +47,7 @@ describe('--metrics, --log-level, --log-format', function () {
         [['--log-level', 'verbose'], /--log-level must be one of debug, info, warn, error; got "verbose"/],
         [['--log-format', 'xml'], /--log-format must be one of json, text; got "xml"/],
       ] as [string[], RegExp][]) {
-        const r = runTraceeSig([command, ...args, ...extra]);
+        const r = await runTraceeSig([command, ...args, ...extra]);
         expect(r.status, `${command} ${args.join(' ')}: ${r.stderr}`).to.equal(2);
         expect(r.stderr).to.match(says);
         expect(r.stderr.trim().split('\n')).to.have.length(1);
@@ -60,7 +60,7 @@ describe('--metrics, --log-level, --log-format', function () {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as net.AddressInfo).port;
     try {
-      const r = runTraceeSig(['replay', '--metrics', `127.0.0.1:${port}`, '--log-format', 'json', '/dev/null']);
+      const r = await runTraceeSig(['replay', '--metrics', `127.0.0.1:${port}`, '--log-format', 'json', '/dev/null']);
       expect(r.status, r.stderr).to.equal(3);
       const records = logRecords(r.stderr);
       expect(records).to.have.length(1);

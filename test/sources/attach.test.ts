@@ -69,7 +69,7 @@ describe('tracee-sig attach', function () {
           const { lines, findings } = session(shape);
           const file = path.join(dir, 'recording.json');
           fs.writeFileSync(file, lines.join('\n') + '\n');
-          const replayed = runTraceeSig(['replay', '--output', output, file]);
+          const replayed = await runTraceeSig(['replay', '--output', output, file]);
           expect(replayed.status, replayed.stderr).to.equal(0);
           const expected = replayed.stdout.split('\n').filter((l) => l !== '').map(onTheWire);
           expect(expected).to.have.length(findings);
@@ -264,16 +264,16 @@ describe('tracee-sig attach', function () {
       [['recording.json'], /unexpected argument "recording.json"/],
     ];
     for (const [args, message] of bad) {
-      it(`rejects ${args.join(' ')} with exit status 2`, () => {
-        const r = runTraceeSig(['attach', ...args]);
+      it(`rejects ${args.join(' ')} with exit status 2`, async () => {
+        const r = await runTraceeSig(['attach', ...args]);
         expect(r.status).to.equal(2);
         expect(r.stderr).to.match(message);
         expect(r.stdout).to.equal('');
       });
     }
 
-    it('--help gives the Tracee command lines of each era, the same as README', () => {
-      const r = runTraceeSig(['attach', '--help']);
+    it('--help gives the Tracee command lines of each era, the same as README', async () => {
+      const r = await runTraceeSig(['attach', '--help']);
       expect(r.status).to.equal(0);
       const readme = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'README.md'), 'utf8');
       const commands = r.stdout.match(/tracee --events .*\\\n.*/g) ?? [];
