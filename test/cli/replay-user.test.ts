@@ -2,10 +2,11 @@
 // "-" for stdout, the wrong file, an empty file, Ctrl-C, progress, escape
 // sequences inside a recording, and the time it took.
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BIN, REFERENCE_EXAMPLES, ROOT, tempDir, tracee } from '../support/cli.js';
+import { TraceeSig } from '../support/child.js';
 
 const [curExec, curConnect] = REFERENCE_EXAMPLES;
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
@@ -13,15 +14,21 @@ const ESC = '\u001b';
 
 describe('tracee-sig replay, as a new user meets it', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let children: ChildProcess[];
+  let children: TraceeSig[];
   beforeEach(() => {
     tmp = tempDir();
     children = [];
   });
   afterEach(() => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const c of children) c.kill();
     tmp.remove();
   });
+  /** A replay running as its own process, stdin a pipe the test writes to. */
+  const live = (...args: string[]): TraceeSig => {
+    const c = new TraceeSig(args, { stdin: 'pipe' });
+    children.push(c);
+    return c;
+  };
 
   describe('--output-file', () => {
     it('refuses an output that is one of the inputs, however spelled, and leaves the recording whole', async () => {
@@ -136,41 +143,28 @@ describe('tracee-sig replay, as a new user meets it', () => {
     for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       it(`on ${signal}: writes the findings made, prints the partial summary saying where it stopped, exits ${code}`, async () => {
         // --progress: its line says when the three lines have been read.
-        const child = spawn(process.execPath, [BIN, 'replay', '--progress', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
-        children.push(child);
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-        child.stdin.write([curExec, curConnect, curConnect].join('\n') + '\n'); // stdin stays open: the replay waits for more
-        await until(() => / 3 lines, /.test(stderr), () => `3 lines read before ${signal}; stderr: ${stderr}`);
-        child.kill(signal);
-        const status = await exited;
-        expect(status, stderr).to.equal(code);
-        expect(lines(stdout)).to.have.length(2);
-        expect(stderr).to.contain(`tracee-sig replay:   interrupted by ${signal} after <stdin>:3: the findings up to there were written, the rest of the input was not read\n`);
-        expect(stderr).to.match(/summary: 1 input\(s\), 3 lines, 3 events, 3 dispatched, 2 findings/);
+        const child = live('replay', '--progress', '-');
+        child.proc.stdin!.write([curExec, curConnect, curConnect].join('\n') + '\n'); // stdin stays open: the replay waits for more
+        await child.waitForStderr(/ 3 lines, /);
+        const exit = await child.stop(signal);
+        expect(exit.code, child.stderr).to.equal(code);
+        expect(child.stdoutLines()).to.have.length(2);
+        expect(child.stderr).to.contain(`tracee-sig replay:   interrupted by ${signal} after <stdin>:3: the findings up to there were written, the rest of the input was not read\n`);
+        expect(child.stderr).to.match(/summary: 1 input\(s\), 3 lines, 3 events, 3 dispatched, 2 findings/);
       });
     }
   });
 
   describe('progress', () => {
     it('--progress shows a line on stderr while reading, erased at the end; stdout holds findings only', async () => {
-      const child = spawn(process.execPath, [BIN, 'replay', '--progress', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
-      children.push(child);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-      child.stdin.write([curExec, curConnect].join('\n') + '\n');
-      await until(() => stderr.includes('events/s'), () => `a progress line; stderr: ${stderr}`);
-      child.stdin.end();
-      expect(await exited, stderr).to.equal(0);
-      expect(stderr).to.match(/^\r\u001b\[Ktracee-sig replay: [\d.]+ (B|KiB) read, 2 lines, [\d,]+ events\/s, 1 findings/);
-      expect(stderr).to.match(/\r\u001b\[Ktracee-sig replay: summary:/); // erased before the summary
-      expect(lines(stdout).map((l) => JSON.parse(l).name)).to.deep.equal(['k8s_api_connection']);
+      const child = live('replay', '--progress', '-');
+      child.proc.stdin!.write([curExec, curConnect].join('\n') + '\n');
+      await child.waitForStderr(/events\/s/);
+      child.proc.stdin!.end();
+      expect((await child.exitWithin()).code, child.stderr).to.equal(0);
+      expect(child.stderr).to.match(/^\r\u001b\[Ktracee-sig replay: [\d.]+ (B|KiB) read, 2 lines, [\d,]+ events\/s, 1 findings/);
+      expect(child.stderr).to.match(/\r\u001b\[Ktracee-sig replay: summary:/); // erased before the summary
+      expect(child.stdoutLines().map((l) => JSON.parse(l).name)).to.deep.equal(['k8s_api_connection']);
     });
 
     it('is off when stderr is not a terminal, and with --no-progress', async () => {
@@ -193,20 +187,4 @@ function spawnSyncWithStdinFile(args: string[], stdinFile: string): { status: nu
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/** Resolves once `ready()` holds; fails after a bound (not a measurement). */
-function until(ready: () => boolean, what: () => string, boundMs = 15_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      if (ready()) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() - started > boundMs) {
-        clearInterval(poll);
-        reject(new Error(`no ${what()} within ${boundMs} ms`));
-      }
-    }, 20);
-  });
 }

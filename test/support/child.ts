@@ -16,8 +16,9 @@ export class TraceeSig {
   private running = true;
   private readonly listeners = new Set<() => void>();
 
-  constructor(args: string[]) {
-    this.proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `stdin: 'pipe'` gives the test the child's stdin (this.proc.stdin) to write to. */
+  constructor(args: string[], options: { stdin?: 'ignore' | 'pipe' } = {}) {
+    this.proc = spawn(process.execPath, [BIN, ...args], { stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
     this.proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
       this.stdout += d;
       this.changed();
