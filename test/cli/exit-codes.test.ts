@@ -13,7 +13,7 @@ import { REPLAY_HELP } from '../../src/commands/replay.js';
 import { SEND_HELP } from '../../src/commands/send.js';
 import { SERVE_HELP } from '../../src/commands/serve.js';
 import { TEST_HELP } from '../../src/commands/test.js';
-import { ROOT, tracee } from '../support/cli.js';
+import { ROOT, runCli } from '../support/cli.js';
 
 const HELP: Record<string, string> = { replay: REPLAY_HELP, serve: SERVE_HELP, send: SEND_HELP, attach: ATTACH_HELP, test: TEST_HELP, list: LIST_HELP, config: CONFIG_HELP };
 
@@ -42,7 +42,7 @@ describe('exit codes: one table per command, the code and README agree', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
   it('README has exactly one table for every command tracee-sig has, equal to its list in the code', async () => {
-    const help = (await tracee(['--help'])).stdout;
+    const help = (await runCli(['--help'])).stdout;
     const commands = [...help.slice(help.indexOf('Commands:')).matchAll(/^ {2}([a-z]+) {2}/gm)].map((m) => m[1]);
     expect(commands).to.have.length.greaterThan(5);
     expect(Object.keys(EXIT_CODES).sort()).to.deep.equal([...commands].sort());

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, tracee } from '../support/cli.js';
+import { ROOT, runCli } from '../support/cli.js';
 
 const FIXTURES = path.join(ROOT, 'fixtures');
 const recordings = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
@@ -36,7 +36,7 @@ describe('bundled recordings', () => {
     const expected: Expected[] = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', `${recording}.findings.json`), 'utf8'));
     for (const shape of ['auto', 'json', 'legacy', 'rules']) {
       it(`${recording} --output ${shape}: ${expected.length} findings, exactly as expected`, async () => {
-        const r = await tracee(['replay', '--output', shape, path.join(FIXTURES, recording)]);
+        const r = await runCli(['replay', '--output', shape, path.join(FIXTURES, recording)]);
         expect(r.status, r.stderr).to.equal(0);
         expect(r.stderr).to.match(/, 0 malformed/);
         const got = r.stdout.split('\n').filter(Boolean).map(fieldsOf);
@@ -51,7 +51,7 @@ describe('bundled recordings', () => {
   });
 
   it('warn when environment capture was off', async () => {
-    const r = await tracee(['replay', path.join(FIXTURES, 'no-env-capture.json')]);
+    const r = await runCli(['replay', path.join(FIXTURES, 'no-env-capture.json')]);
     expect(r.stdout).to.equal('');
     expect(r.stderr).to.match(/warning: none of the \d+ sched_process_exec events carries an environment/);
   });

@@ -10,7 +10,7 @@ import { EXIT } from '../../src/commands/usage.js';
 import { CURRENT } from '../server/examples.js';
 import { pairIn } from '../server/fault-support.js';
 import { serve, type Served } from '../server/helpers.js';
-import { BIN, NO_OTHER_USER_AS_ROOT, OTHER_USER, ROOT, tempDir, tracee } from '../support/cli.js';
+import { BIN, NO_OTHER_USER_AS_ROOT, OTHER_USER, ROOT, runCli, tempDir } from '../support/cli.js';
 
 
 interface Run {
@@ -25,7 +25,7 @@ const TEXT_LOGS = new Set(['serve', 'attach', 'replay']);
 /** In-process, or as a child process run as another user (`as`) for the permission checks. */
 async function run(args: string[], as?: { uid: number; gid: number }): Promise<Run> {
   const withText = TEXT_LOGS.has(args[0]) && !args.includes('--frobnicate') ? [...args, '--log-format', 'text'] : args;
-  if (!as) return tracee(withText);
+  if (!as) return runCli(withText);
   const r = spawnSync(process.execPath, [BIN, ...withText], { encoding: 'utf8', cwd: ROOT, timeout: 20000, ...as });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { BIN, REFERENCE_EXAMPLES, ROOT, tempDir, tracee } from '../support/cli.js';
+import { BIN, REFERENCE_EXAMPLES, ROOT, runCli, tempDir } from '../support/cli.js';
 
 const [curExec, curConnect, , , , legExec, legConnect] = REFERENCE_EXAMPLES;
 const RUSAGE = path.join(ROOT, 'dist', 'bench', 'rusage.js');
@@ -122,7 +122,7 @@ describe('tracee-sig replay: limits', function () {
       it(`${shape}: an exec with 100,000 env entries is read whole (the address at the end is learned)`, async () => {
         const env = [...manyVars, 'KUBERNETES_SERVICE_HOST=10.96.0.1'];
         const file = tmp.file('rec.json', [withEnv(exec, env), connect].join('\n'));
-        const r = await tracee(['replay', file]);
+        const r = await runCli(['replay', file]);
         expect(r.status, r.stderr).to.equal(0);
         expect(lines(r.stdout)).to.have.length(1);
         expect(r.stderr).to.match(/2 events, 2 dispatched, 1 findings, 0 malformed/);
@@ -139,7 +139,7 @@ describe('tracee-sig replay: limits', function () {
           withAddress(connect, `10.96.0.1${' '.repeat(10_000)}`),
         ];
         const file = tmp.file('rec.json', recording.join('\n'));
-        const r = await tracee(['replay', file]);
+        const r = await runCli(['replay', file]);
         expect(r.status, r.stderr).to.equal(0);
         expect(r.stdout).to.equal('');
         expect(r.stderr).to.match(/4 events, 4 dispatched, 0 findings, 0 malformed/);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { once } from 'node:events';
 import * as zlib from 'node:zlib';
 import { EXIT } from '../../src/commands/usage.js';
-import { BIN, REFERENCE_EXAMPLES, ROOT, tempDir, tracee } from '../support/cli.js';
+import { BIN, REFERENCE_EXAMPLES, ROOT, runCli, tempDir } from '../support/cli.js';
 
 const [curExec, curConnect] = REFERENCE_EXAMPLES;
 const RECORDING = [curExec, curConnect].join('\n') + '\n';
@@ -42,7 +42,7 @@ describe('tracee-sig replay: every error path', () => {
     ];
     for (const [what, args, expected] of cases) {
       it(what, async () => {
-        const r = await tracee(args);
+        const r = await runCli(args);
         expect(r.status).to.equal(EXIT.USAGE);
         expect(r.stdout).to.equal('');
         expect(oneLine(r.stderr)).to.match(expected);
@@ -52,14 +52,14 @@ describe('tracee-sig replay: every error path', () => {
 
   describe(`an input that cannot be opened: exit ${EXIT.NO_INPUT}, before any output`, () => {
     it('a missing file', async () => {
-      const r = await tracee(['replay', `${tmp.dir}/nope.json`]);
+      const r = await runCli(['replay', `${tmp.dir}/nope.json`]);
       expect(r.status).to.equal(EXIT.NO_INPUT);
       expect(r.stdout).to.equal('');
       expect(oneLine(r.stderr)).to.equal(`tracee-sig replay: ${tmp.dir}/nope.json: cannot read: no such file or directory; check the path`);
     });
 
     it('a directory', async () => {
-      const r = await tracee(['replay', tmp.dir]);
+      const r = await runCli(['replay', tmp.dir]);
       expect(r.status).to.equal(EXIT.NO_INPUT);
       expect(oneLine(r.stderr)).to.equal(`tracee-sig replay: ${tmp.dir}: is a directory, expected a recording file; give the files in it (e.g. ${tmp.dir}/*.json)`);
     });
@@ -73,7 +73,7 @@ describe('tracee-sig replay: every error path', () => {
       const good = tmp.file('good.json', RECORDING);
       const secret = tmp.file('secret.json', RECORDING);
       fs.chmodSync(secret, 0o000);
-      const r = await tracee(['replay', good, secret]);
+      const r = await runCli(['replay', good, secret]);
       expect(r.status).to.equal(EXIT.NO_INPUT);
       expect(r.stdout).to.equal('');
       expect(oneLine(r.stderr)).to.equal(`tracee-sig replay: ${secret}: cannot read: permission denied; run as a user who may read it, or change its permissions`);
@@ -83,14 +83,14 @@ describe('tracee-sig replay: every error path', () => {
   describe(`an output file that cannot be created: exit ${EXIT.CANT_CREATE}, nothing read`, () => {
     it('in a missing directory', async () => {
       const input = tmp.file('rec.json', RECORDING);
-      const r = await tracee(['replay', '--output-file', `${tmp.dir}/no/such/dir/out.json`, input]);
+      const r = await runCli(['replay', '--output-file', `${tmp.dir}/no/such/dir/out.json`, input]);
       expect(r.status).to.equal(EXIT.CANT_CREATE);
       expect(oneLine(r.stderr)).to.equal(`tracee-sig replay: cannot write --output-file ${tmp.dir}/no/such/dir/out.json: no such file or directory; choose a path in a writable directory`);
     });
 
     it('a directory', async () => {
       const input = tmp.file('rec.json', RECORDING);
-      const r = await tracee(['replay', '--output-file', tmp.dir, input]);
+      const r = await runCli(['replay', '--output-file', tmp.dir, input]);
       expect(r.status).to.equal(EXIT.CANT_CREATE);
       expect(oneLine(r.stderr)).to.match(/cannot write --output-file .*: is a directory; choose a path in a writable directory$/);
     });
@@ -103,7 +103,7 @@ describe('tracee-sig replay: every error path', () => {
       const gz = zlib.gzipSync(many);
       for (let i = gz.length >> 1; i < (gz.length >> 1) + 16; i++) gz[i] ^= 0xff;
       const file = tmp.file('corrupt.json.gz', gz);
-      const r = await tracee(['replay', '-q', file]);
+      const r = await runCli(['replay', '-q', file]);
       expect(r.status).to.equal(EXIT.IO_ERROR);
       expect(oneLine(r.stderr)).to.match(
         new RegExp(`^tracee-sig replay: read error: ${file}: read failed after line \\d+: the gzip data (is corrupt \\(.+\\)|ends early: the file is truncated or corrupt); the lines before it were replayed, the rest of this input was not$`),
@@ -114,7 +114,7 @@ describe('tracee-sig replay: every error path', () => {
     it('a truncated gzip file, with the summary when not quiet', async () => {
       const gz = zlib.gzipSync(many);
       const file = tmp.file('cut.json.gz', gz.subarray(0, gz.length >> 1));
-      const r = await tracee(['replay', file]);
+      const r = await runCli(['replay', file]);
       expect(r.status).to.equal(EXIT.IO_ERROR);
       expect(r.stderr).to.match(/summary: 1 input\(s\), \d+ lines/);
       expect(r.stderr).to.match(new RegExp(`read error: ${file}: read failed after line \\d+: the gzip data ends early: the file is truncated or corrupt; the lines before it were replayed`));
@@ -123,7 +123,7 @@ describe('tracee-sig replay: every error path', () => {
     it('the output file filling the disk (/dev/full)', async function () {
       if (!fs.existsSync('/dev/full')) this.skip();
       const input = tmp.file('rec.json', many);
-      const r = await tracee(['replay', '-q', '--output-file', '/dev/full', input]);
+      const r = await runCli(['replay', '-q', '--output-file', '/dev/full', input]);
       expect(r.status).to.equal(EXIT.IO_ERROR);
       expect(oneLine(r.stderr)).to.equal(
         'tracee-sig replay: cannot write findings to /dev/full: no space left on the device; the replay stopped and later findings were not written; free space or choose another --output-file, then run again',

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, REFERENCE_EXAMPLES, ROOT, tempDir, tracee } from '../support/cli.js';
+import { BIN, REFERENCE_EXAMPLES, ROOT, runCli, tempDir } from '../support/cli.js';
 import { TraceeSig } from '../support/child.js';
 
 const [curExec, curConnect] = REFERENCE_EXAMPLES;
@@ -43,7 +43,7 @@ describe('tracee-sig replay, as a new user meets it', () => {
         [[link], path.join(tmp.dir, '.', 'rec.json')],
         [[tmp.file('other.json', curExec + '\n'), file], hard],
       ] as const) {
-        const r = await tracee(['replay', ...inputs, '--output-file', output]);
+        const r = await runCli(['replay', ...inputs, '--output-file', output]);
         expect(r.status, r.stderr).to.equal(2);
         expect(r.stderr).to.match(new RegExp(`^tracee-sig replay: --output-file ${output.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is the input \\S+ \\(the same file\\); writing findings there would destroy the recording; choose another path\\n$`));
         expect(r.stdout).to.equal('');
@@ -62,7 +62,7 @@ describe('tracee-sig replay, as a new user meets it', () => {
 
     it('"-" is stdout, not a file named "-"', async () => {
       const file = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
-      const r = await tracee(['replay', file, '--output-file', '-']);
+      const r = await runCli(['replay', file, '--output-file', '-']);
       expect(r.status, r.stderr).to.equal(0);
       expect(lines(r.stdout)).to.have.length(1);
       expect(JSON.parse(lines(r.stdout)[0]).name).to.equal('k8s_api_connection');
@@ -73,7 +73,7 @@ describe('tracee-sig replay, as a new user meets it', () => {
   describe('the wrong file', () => {
     it('says in one line that a file with no Tracee event is not a recording, and exits 65', async () => {
       const readme = path.join(ROOT, 'README.md');
-      const r = await tracee(['replay', readme]);
+      const r = await runCli(['replay', readme]);
       expect(r.status).to.equal(65);
       const said = r.stderr.split('\n').filter((l) => l.includes('does not look like'));
       expect(said).to.deep.equal([
@@ -85,7 +85,7 @@ describe('tracee-sig replay, as a new user meets it', () => {
     it('still replays the good inputs beside it', async () => {
       const good = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
       const wrong = tmp.file('notes.txt', 'remember the milk\n{"not": "an event"}\n');
-      const r = await tracee(['replay', wrong, good]);
+      const r = await runCli(['replay', wrong, good]);
       expect(r.status).to.equal(65);
       expect(lines(r.stdout)).to.have.length(1);
       expect(r.stderr).to.contain(`${wrong} does not look like a Tracee JSON recording`);
@@ -95,7 +95,7 @@ describe('tracee-sig replay, as a new user meets it', () => {
     it('warns about an empty input (or one of blank lines) and exits 0', async () => {
       const empty = tmp.file('empty.json', '');
       const blank = tmp.file('blank.json', '\n  \n');
-      const r = await tracee(['replay', empty, blank]);
+      const r = await runCli(['replay', empty, blank]);
       expect(r.status, r.stderr).to.equal(0);
       expect(r.stderr).to.contain(`tracee-sig replay: warning: ${empty} is empty: no event in it\n`);
       expect(r.stderr).to.contain(`tracee-sig replay: warning: ${blank} is empty: no event in it\n`);
@@ -112,7 +112,7 @@ describe('tracee-sig replay, as a new user meets it', () => {
       expect(evil).not.to.equal(curConnect);
       const file = tmp.file(`rec${ESC}[2J.json`, [evil, badLine].join('\n') + '\n');
       const empty = tmp.file(`empty${ESC}[2J.json`, '');
-      const r = await tracee(['replay', file, empty]);
+      const r = await runCli(['replay', file, empty]);
       expect(r.stderr).not.to.contain(ESC);
       expect(r.stderr).not.to.contain('\u0007');
       expect(r.stderr).to.contain('events by name: \\x1b[31mred\\x1b]0;title\\x07 1');
@@ -122,7 +122,7 @@ describe('tracee-sig replay, as a new user meets it', () => {
 
     it('stay valid JSON in JSON logs', async () => {
       const file = tmp.file('rec.json', [evil, badLine].join('\n') + '\n');
-      const r = await tracee(['replay', '--log-format', 'json', file]);
+      const r = await runCli(['replay', '--log-format', 'json', file]);
       const records = lines(r.stderr).map((l) => JSON.parse(l) as { msg: string; eventsByName?: Record<string, number> });
       const summary = records.find((x) => x.msg.startsWith('summary:'))!;
       expect(summary.eventsByName).to.deep.equal({ [`${ESC}[31mred${ESC}]0;title\u0007`]: 1 });
@@ -131,9 +131,9 @@ describe('tracee-sig replay, as a new user meets it', () => {
 
   it('gives the elapsed time and events/s in the summary (text and JSON)', async () => {
     const file = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
-    const text = await tracee(['replay', file]);
+    const text = await runCli(['replay', file]);
     expect(text.stderr).to.match(/\ntracee-sig replay: {3}elapsed \d+\.\d\d s, [\d,]+ events\/s\n/);
-    const json = await tracee(['replay', '--log-format', 'json', file]);
+    const json = await runCli(['replay', '--log-format', 'json', file]);
     const summary = lines(json.stderr).map((l) => JSON.parse(l)).find((x) => String(x.msg).startsWith('summary:'));
     expect(summary.elapsedSeconds).to.be.a('number').and.at.least(0);
     expect(summary.eventsPerSecond).to.be.a('number').and.at.least(0);
@@ -170,11 +170,11 @@ describe('tracee-sig replay, as a new user meets it', () => {
     it('is off when stderr is not a terminal, and with --no-progress', async () => {
       const file = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
       for (const args of [[file], ['--no-progress', file]]) {
-        const r = await tracee(['replay', ...args]);
+        const r = await runCli(['replay', ...args]);
         expect(r.stderr).not.to.contain('\r');
         expect(r.stderr).not.to.contain(ESC);
       }
-      expect((await tracee(['replay', '--progress', '--no-progress', file])).status).to.equal(2);
+      expect((await runCli(['replay', '--progress', '--no-progress', file])).status).to.equal(2);
     });
   });
 });

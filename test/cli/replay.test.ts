@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as zlib from 'node:zlib';
-import { REFERENCE_EXAMPLES, tempDir, tracee, UPSTREAM_RECORDING } from '../support/cli.js';
+import { REFERENCE_EXAMPLES, runCli, tempDir, UPSTREAM_RECORDING } from '../support/cli.js';
 
 const [curExec, curConnect, curConnect6, curRemove, , legExec, legConnect] = REFERENCE_EXAMPLES;
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
@@ -12,7 +12,7 @@ describe('tracee-sig replay (end to end)', () => {
 
   it('prints findings on stdout only and a summary on stderr', async () => {
     const file = tmp.file('rec.json', [curExec, curConnect, curConnect6, curRemove, curConnect].join('\n') + '\n');
-    const r = await tracee(['replay', file]);
+    const r = await runCli(['replay', file]);
     expect(r.status).to.equal(0);
     const out = lines(r.stdout).map((l) => JSON.parse(l));
     expect(out).to.have.length(1);
@@ -24,7 +24,7 @@ describe('tracee-sig replay (end to end)', () => {
 
   it('reports a malformed line between two good ones with file:line and goes on', async () => {
     const file = tmp.file('rec.json', [curExec, '{"name": "security_socket_connect", broken', curConnect].join('\n') + '\n');
-    const r = await tracee(['replay', file]);
+    const r = await runCli(['replay', file]);
     expect(r.status).to.equal(0);
     expect(lines(r.stdout)).to.have.length(1);
     expect(r.stderr).to.contain(`malformed: ${file}:2: not valid JSON`);
@@ -33,23 +33,23 @@ describe('tracee-sig replay (end to end)', () => {
 
   it('reads gzip files and stdin, and mixes shapes in one input', async () => {
     const gz = tmp.file('rec.json.gz', zlib.gzipSync([legExec, curConnect].join('\n')));
-    const fromFile = await tracee(['replay', gz]);
+    const fromFile = await runCli(['replay', gz]);
     expect(fromFile.status).to.equal(0);
     expect(lines(fromFile.stdout)).to.have.length(1);
-    const fromStdin = await tracee(['replay', '-'], [legExec, legConnect].join('\n') + '\n');
+    const fromStdin = await runCli(['replay', '-'], [legExec, legConnect].join('\n') + '\n');
     expect(fromStdin.status).to.equal(0);
     expect(JSON.parse(lines(fromStdin.stdout)[0]).eventName).to.equal('k8s_api_connection');
   });
 
   it('prints each output shape on request', async () => {
     const file = tmp.file('rec.json', [legExec, legConnect].join('\n'));
-    expect(JSON.parse((await tracee(['replay', '-o', 'json', file])).stdout).threat.name).to.equal('Kubernetes API server connection detected');
-    expect(JSON.parse((await tracee(['replay', '--output', 'legacy', file])).stdout).metadata.Version).to.equal('0.1.0');
-    expect(JSON.parse((await tracee(['replay', '--output=rules', file])).stdout).SigMetadata.ID).to.equal('TRC-1013');
+    expect(JSON.parse((await runCli(['replay', '-o', 'json', file])).stdout).threat.name).to.equal('Kubernetes API server connection detected');
+    expect(JSON.parse((await runCli(['replay', '--output', 'legacy', file])).stdout).metadata.Version).to.equal('0.1.0');
+    expect(JSON.parse((await runCli(['replay', '--output=rules', file])).stdout).SigMetadata.ID).to.equal('TRC-1013');
   });
 
   it('replays a real Tracee recording: every line parses, no finding, a warning about environment capture', async () => {
-    const r = await tracee(['replay', UPSTREAM_RECORDING]);
+    const r = await runCli(['replay', UPSTREAM_RECORDING]);
     expect(r.status).to.equal(0);
     expect(r.stdout).to.equal('');
     expect(r.stderr).to.match(/10534 lines, 10534 events, \d+ dispatched, 0 findings, 0 malformed/);
@@ -61,7 +61,7 @@ describe('tracee-sig replay (end to end)', () => {
   it('skips and reports a line over --max-line-bytes without stopping', async () => {
     const long = curConnect.replace('"curl"', `"${'x'.repeat(5000)}"`);
     const file = tmp.file('rec.json', [curExec, long, curConnect].join('\n'));
-    const r = await tracee(['replay', '--max-line-bytes', '4096', file]);
+    const r = await runCli(['replay', '--max-line-bytes', '4096', file]);
     expect(r.status).to.equal(0);
     expect(lines(r.stdout)).to.have.length(1);
     expect(r.stderr).to.match(/rec\.json:2: line of \d+ bytes exceeds the maximum of 4096 bytes; skipped/);
@@ -70,7 +70,7 @@ describe('tracee-sig replay (end to end)', () => {
   it('writes findings to --output-file', async () => {
     const file = tmp.file('rec.json', [curExec, curConnect].join('\n'));
     const outFile = `${tmp.dir}/findings.jsonl`;
-    const r = await tracee(['replay', '--output-file', outFile, '-q', file]);
+    const r = await runCli(['replay', '--output-file', outFile, '-q', file]);
     expect(r.status).to.equal(0);
     expect(r.stdout).to.equal('');
     expect(r.stderr).to.equal('');
@@ -80,11 +80,11 @@ describe('tracee-sig replay (end to end)', () => {
   // Every error path: test/cli/replay-errors.test.ts.
 
   it('explains itself in --help', async () => {
-    expect((await tracee(['--help'])).stdout).to.contain('replay');
-    const version = await tracee(['--version']);
+    expect((await runCli(['--help'])).stdout).to.contain('replay');
+    const version = await runCli(['--version']);
     expect(version.status).to.equal(0);
     expect(version.stdout).to.match(/^tracee-sig \d+\.\d+\.\d+\n$/);
-    const r = await tracee(['replay', '--help']);
+    const r = await runCli(['replay', '--help']);
     expect(r.status).to.equal(0);
     expect(r.stdout).to.contain('Usage: tracee-sig replay');
     expect(r.stdout).to.contain('--output');

@@ -7,10 +7,10 @@ import type { Event } from '../../src/model/event.js';
 import { currentJson } from '../../src/encode/current-json.js';
 import { CONTAINER_B, connect, exec, inet, K8S_ENV } from '../support/events.js';
 import { placed } from '../support/workload.js';
-import { tracee } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 
 async function cli(args: string[]) {
-  const r = await tracee(args);
+  const r = await runCli(args);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

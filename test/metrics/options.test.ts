@@ -6,7 +6,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseMetricsAddress } from '../../src/metrics/http.js';
-import { runTraceeSig, TraceeSig } from '../support/child.js';
+import { TraceeSig } from '../support/child.js';
+import { runCli } from '../support/cli.js';
 import { logRecords } from './support.js';
 
 describe('--metrics, --log-level, --log-format', function () {
@@ -47,7 +48,7 @@ describe('--metrics, --log-level, --log-format', function () {
         [['--log-level', 'verbose'], /--log-level must be one of debug, info, warn, error; got "verbose"/],
         [['--log-format', 'xml'], /--log-format must be one of json, text; got "xml"/],
       ] as [string[], RegExp][]) {
-        const r = await runTraceeSig([command, ...args, ...extra]);
+        const r = await runCli([command, ...args, ...extra]);
         expect(r.status, `${command} ${args.join(' ')}: ${r.stderr}`).to.equal(2);
         expect(r.stderr).to.match(says);
         expect(r.stderr.trim().split('\n')).to.have.length(1);
@@ -60,7 +61,7 @@ describe('--metrics, --log-level, --log-format', function () {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as net.AddressInfo).port;
     try {
-      const r = await runTraceeSig(['replay', '--metrics', `127.0.0.1:${port}`, '--log-format', 'json', '/dev/null']);
+      const r = await runCli(['replay', '--metrics', `127.0.0.1:${port}`, '--log-format', 'json', '/dev/null']);
       expect(r.status, r.stderr).to.equal(3);
       const records = logRecords(r.stderr);
       expect(records).to.have.length(1);

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { protoType } from '../../src/proto.js';
-import { runTraceeSig, TraceeSig } from '../support/child.js';
+import { TraceeSig } from '../support/child.js';
+import { runCli } from '../support/cli.js';
 import { CURRENT_CONNECT_V4, CURRENT_CONNECT_V6, CURRENT_EXEC, LEGACY_CONNECT_V4, LEGACY_EXEC, session } from '../support/examples.js';
 import { TraceeServer, type TraceeEra } from '../support/tracee-server.js';
 
@@ -69,7 +70,7 @@ describe('tracee-sig attach', function () {
           const { lines, findings } = session(shape);
           const file = path.join(dir, 'recording.json');
           fs.writeFileSync(file, lines.join('\n') + '\n');
-          const replayed = await runTraceeSig(['replay', '--output', output, file]);
+          const replayed = await runCli(['replay', '--output', output, file]);
           expect(replayed.status, replayed.stderr).to.equal(0);
           const expected = replayed.stdout.split('\n').filter((l) => l !== '').map(onTheWire);
           expect(expected).to.have.length(findings);
@@ -265,7 +266,7 @@ describe('tracee-sig attach', function () {
     ];
     for (const [args, message] of bad) {
       it(`rejects ${args.join(' ')} with exit status 2`, async () => {
-        const r = await runTraceeSig(['attach', ...args]);
+        const r = await runCli(['attach', ...args]);
         expect(r.status).to.equal(2);
         expect(r.stderr).to.match(message);
         expect(r.stdout).to.equal('');
@@ -273,7 +274,7 @@ describe('tracee-sig attach', function () {
     }
 
     it('--help gives the Tracee command lines of each era, the same as README', async () => {
-      const r = await runTraceeSig(['attach', '--help']);
+      const r = await runCli(['attach', '--help']);
       expect(r.status).to.equal(0);
       const readme = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'README.md'), 'utf8');
       const commands = r.stdout.match(/tracee --events .*\\\n.*/g) ?? [];

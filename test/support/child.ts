@@ -1,6 +1,6 @@
 // Runs bin/tracee-sig as a child process for tests: collects its output, waits
 // (with a bound) for what it prints, and is always killed at cleanup.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
 export const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'tracee-sig');
@@ -95,5 +95,8 @@ export class TraceeSig {
   }
 }
 
-/** Runs tracee-sig to completion, in-process (for commands that end by themselves, like replay). */
-export { tracee as runTraceeSig } from './cli.js';
+/** Runs tracee-sig to completion (for commands that end by themselves, like replay). */
+export function runTraceeSig(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: WAIT_MS });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}

@@ -30,7 +30,7 @@ class Collected extends Writable {
 }
 
 /** Runs a command line in this process, `input` as its stdin; resolves when the command returns. */
-export async function tracee(args: string[], input?: string | Buffer): Promise<Run> {
+export async function runCli(args: string[], input?: string | Buffer): Promise<Run> {
   const stdout = new Collected();
   const stderr = new Collected();
   const stdin = Readable.from(input === undefined ? [] : [Buffer.from(input)]);
@@ -53,7 +53,7 @@ export const OTHER_USER: { uid: number; gid: number } | undefined = (() => {
 export const NO_OTHER_USER_AS_ROOT = process.getuid?.() === 0 && OTHER_USER === undefined;
 
 /** Runs bin/tracee-sig as a child process, as a user would (for what needs a process of its own). */
-export function traceeProcess(args: string[], input?: string | Buffer): Run {
+export function tracee(args: string[], input?: string | Buffer): Run {
   const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', cwd: ROOT, maxBuffer: 64 << 20 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { CASES, KUBECTL_EVENTS, REPO, TempDir, tracee } from './helpers.js';
+import { runCli } from '../support/cli.js';
+import { CASES, KUBECTL_EVENTS, REPO, TempDir } from './helpers.js';
 
 const GOOD = `- name: kubectl reaches the API server\n  events:${KUBECTL_EVENTS}\n  expect:\n    findings: [{ip: 10.96.0.1, port: 443, comm: kubectl}]\n`;
 const WRONG = `- name: deliberately wrong port and comm\n  events:${KUBECTL_EVENTS}\n  expect:\n    findings: [{ip: 10.96.0.1, port: 6443, comm: curl}]\n`;
@@ -20,7 +21,7 @@ describe('bin/tracee-sig test', () => {
   afterEach(() => tmp.remove());
 
   it('runs every case under fixtures/cases and passes them all', async () => {
-    const r = await tracee(['test', 'fixtures/cases']);
+    const r = await runCli(['test', 'fixtures/cases']);
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     const ok = r.stdout.split('\n').filter((l) => l.startsWith('ok    ')).length;
     expect(ok).to.be.greaterThan(30);
@@ -30,7 +31,7 @@ describe('bin/tracee-sig test', () => {
 
   it('shows control characters in case names and diffs escaped, never raw', async () => {
     tmp.write('k.case.yaml', WRONG.replace('deliberately wrong port and comm', '"\\e[31mred\\u202e port and comm"').replace('comm: curl', 'comm: "cu\\x7frl"'));
-    const r = await tracee(['test', tmp.dir]);
+    const r = await runCli(['test', tmp.dir]);
     expect(r.status).to.equal(1);
     expect(r.stdout).not.to.match(/[\u001b\u007f\u202e]/);
     expect(r.stdout).to.contain('\\x1b[31mred\\u202e');
@@ -39,7 +40,7 @@ describe('bin/tracee-sig test', () => {
 
   it('exits 1 on a deliberately wrong expectation, with a readable side-by-side diff', async () => {
     tmp.write('k.case.yaml', GOOD + WRONG);
-    const r = await tracee(['test', tmp.dir]);
+    const r = await runCli(['test', tmp.dir]);
     expect(r.status).to.equal(1);
     const out = r.stdout.split('\n');
     const file = path.join(tmp.dir, 'k.case.yaml');
@@ -63,7 +64,7 @@ describe('bin/tracee-sig test', () => {
     tmp.write('c/ok.case.json', JSON.stringify({ name: 'json case', events: ['{"name":"openat"}'], expect: { findings: [] } }));
     const junit = path.join(tmp.dir, 'out', 'junit.xml');
     fs.mkdirSync(path.dirname(junit));
-    const r = await tracee(['test', '--junit', junit, tmp.dir]);
+    const r = await runCli(['test', '--junit', junit, tmp.dir]);
     expect(r.status).to.equal(1);
     expect(lastLine(r.stdout)).to.equal('2 passed, 2 failed');
 
@@ -90,7 +91,7 @@ describe('bin/tracee-sig test', () => {
     tmp.write('good.yaml', GOOD);
     tmp.write('bad.yaml', `name: typo\nevents:${KUBECTL_EVENTS}\nexpect:\n  findings: [{ip: 10.96.0.1, prot: 443}]\n`);
     const junit = path.join(tmp.dir, 'junit.xml');
-    const r = await tracee(['test', '--junit', junit, tmp.dir]);
+    const r = await runCli(['test', '--junit', junit, tmp.dir]);
     expect(r.status).to.equal(2);
     const bad = path.join(tmp.dir, 'bad.yaml');
     expect(r.stdout).to.contain(`ERROR ${bad}: case file cannot be used\n      ${bad}:14:30: expect.findings[0].prot: unknown key; expected one of: ip, port`);
@@ -103,32 +104,32 @@ describe('bin/tracee-sig test', () => {
 
   it('--filter runs only the cases whose name contains the text', async () => {
     tmp.write('k.case.yaml', GOOD + WRONG);
-    const r = await tracee(['test', '--filter', 'KUBECTL', tmp.dir]);
+    const r = await runCli(['test', '--filter', 'KUBECTL', tmp.dir]);
     expect(r.status).to.equal(0);
     expect(r.stdout).not.to.contain('deliberately wrong');
     expect(lastLine(r.stdout)).to.equal('1 passed, 0 failed');
-    const none = await tracee(['test', '--filter', 'no such case', tmp.dir]);
+    const none = await runCli(['test', '--filter', 'no such case', tmp.dir]);
     expect(none.status).to.equal(2);
     expect(none.stderr).to.equal('tracee-sig test: no case name contains "no such case" (2 case(s) loaded)\n');
   });
 
   it('exits 2 on bad options, missing paths and folders without cases', async () => {
-    const noArgs = await tracee(['test']);
+    const noArgs = await runCli(['test']);
     expect(noArgs.status).to.equal(2);
     expect(noArgs.stderr).to.contain('tracee-sig test: no case file or folder given');
-    expect((await tracee(['test', '--bogus', CASES])).status).to.equal(2);
-    const missing = await tracee(['test', path.join(tmp.dir, 'nope')]);
+    expect((await runCli(['test', '--bogus', CASES])).status).to.equal(2);
+    const missing = await runCli(['test', path.join(tmp.dir, 'nope')]);
     expect(missing.status).to.equal(2);
     expect(missing.stderr).to.equal(`tracee-sig test: ${path.join(tmp.dir, 'nope')}: no such file or folder\n`);
     tmp.write('rec.json', '{"name":"openat"}\n');
-    const empty = await tracee(['test', tmp.dir]);
+    const empty = await runCli(['test', tmp.dir]);
     expect(empty.status).to.equal(2);
     expect(empty.stderr).to.contain('no case files in');
   });
 
   it('checks the --junit path before running any case: exit 73, naming the missing directory', async () => {
     const junit = path.join(tmp.dir, 'no', 'such', 'dir.xml');
-    const unwritable = await tracee(['test', '--junit', junit, path.join(CASES, 'basics.case.yaml')]);
+    const unwritable = await runCli(['test', '--junit', junit, path.join(CASES, 'basics.case.yaml')]);
     expect(unwritable.status).to.equal(73);
     expect(unwritable.stderr).to.equal(
       `tracee-sig test: cannot write --junit ${junit}: its directory ${path.dirname(junit)}: no such file or directory; no case was run; choose a path in a writable directory\n`,
@@ -143,16 +144,16 @@ describe('bin/tracee-sig test', () => {
     expect(example).to.contain('recording: recordings/quiet-pod.json.gz');
     tmp.write('kubectl.case.yaml', example);
     tmp.write('recordings/quiet-pod.json.gz', zlib.gzipSync('{"name":"openat","timestamp":"2026-03-02T10:16:02.401Z"}\n'));
-    const r = await tracee(['test', tmp.dir]);
+    const r = await runCli(['test', tmp.dir]);
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     expect(lastLine(r.stdout)).to.equal('2 passed, 0 failed');
   });
 
   it('prints the case file JSON Schema with --schema, and usage with --help', async () => {
-    const schema = await tracee(['test', '--schema']);
+    const schema = await runCli(['test', '--schema']);
     expect(schema.status).to.equal(0);
     expect(JSON.parse(schema.stdout).definitions.case.required).to.deep.equal(['name', 'expect']);
-    const help = await tracee(['test', '--help']);
+    const help = await runCli(['test', '--help']);
     expect(help.status).to.equal(0);
     expect(help.stdout).to.contain('Usage: tracee-sig test [options] PATH...');
   });

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(REPO, 'bin', 'tracee-sig');
@@ -28,7 +29,12 @@ export interface Run {
   stderr: string;
 }
 
-export { tracee } from '../support/cli.js';
+/** Runs bin/tracee-sig as a child process (bounded by a timeout, so never left behind). */
+export function tracee(args: string[], cwd = REPO): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 /** Two events in a started container: an exec that shows the API server, then a connect to it. */
 export const KUBECTL_EVENTS = `
