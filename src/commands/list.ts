@@ -1,5 +1,5 @@
 // `tracee-sig list`: the loaded signatures, their metadata and selected events.
-import { builtinSignatures } from '../../signatures/index.js';
+import { BUILTIN_SIGNATURES } from '../../signatures/index.js';
 import { EXIT, parseOptions } from './usage.js';
 
 export const LIST_HELP = `Usage: tracee-sig list [--json]
@@ -14,7 +14,7 @@ export async function listCommand(args: string[]): Promise<number> {
     process.stdout.write(LIST_HELP);
     return EXIT.OK;
   }
-  const sigs = builtinSignatures();
+  const sigs = BUILTIN_SIGNATURES;
   if (values.json) {
     process.stdout.write(JSON.stringify(sigs.map((s) => ({ metadata: s.metadata, selectedEvents: s.selectedEvents })), null, 2) + '\n');
     return EXIT.OK;

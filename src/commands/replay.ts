@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { openSignatures } from '../config/signatures.js';
 import { OUTPUT_SHAPES } from '../encode/findings.js';
 import { SignatureHost } from '../host/host.js';
-import { summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js';
+import { hostSummary, summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js';
 import { logSummary } from '../log/summary.js';
 import type { Readiness } from '../metrics/metrics.js';
 import { FindingWriter } from '../sources/finding-writer.js';
@@ -122,7 +122,7 @@ export async function replayCommand(args: string[]): Promise<number> {
 
   await endpoint?.server.close();
   if (!values.quiet) {
-    const summary = { counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() }, inputs: positionals.length, readErrors: result.readErrors };
+    const summary = { ...hostSummary(host), signatureCounters: { ...host.signatureCounters(), ...runtime.counters() }, inputs: positionals.length, readErrors: result.readErrors };
     if (log.format === 'json') logSummary(log, summary);
     else process.stderr.write(summaryLines(summary).map((l) => `tracee-sig replay: ${l}`).join('\n') + '\n');
   } else {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { openSignatures } from '../config/signatures.js';
 import { logSummary } from '../log/summary.js';
+import { hostSummary } from '../host/summary.js';
 import type { Readiness } from '../metrics/metrics.js';
 import { FindingWriter } from '../sources/finding-writer.js';
 import { DEFAULT_LISTEN, formatAddress, isLoopback, parseAddress } from '../server/listen-address.js';
@@ -168,7 +169,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     eventsUnusable: st.eventsUnusable,
   });
   if (forced) log.warn(`hosts did not read their last answers within ${SHUTDOWN_GRACE_MS / 1000} s; their streams were cut`);
-  logSummary(log, { counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() } });
+  logSummary(log, { ...hostSummary(host), signatureCounters: { ...host.signatureCounters(), ...runtime.counters() } });
   await endpoint?.server.close();
   return logError ? EXIT.IO_ERROR : EXIT.OK;
 }

@@ -3,11 +3,12 @@
 // Errors read `FILE: key.path: bad value: what was expected`, one per line.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { addressKey } from '../model/address.js';
-import { expiryInstant, MATCH_KEYS, type AllowlistMode, type AllowRule } from '../model/allowlist.js';
-import { DEFAULTS } from '../../signatures/k8s_api_connection.js';
+import { expiryInstant, MATCH_KEYS, type AllowlistMode, type AllowRule } from '../host/allowlist.js';
+import { HOST_FORMATS } from '../host/formats.js';
+import { schemaChecker, show } from '../host/schema.js';
+import type { SchemaFormat } from '../sdk/signature.js';
 import { CONFIG_SCHEMA } from './schema.js';
 
 export interface ResolverConfig {
@@ -43,28 +44,15 @@ export function defaultConfig(): Config {
   return {
     apiServer: {
       addresses: [],
-      learnAfterContainers: DEFAULTS.learnAfterContainers,
+      learnAfterContainers: 0,
       resolveHostnames: { enabled: false, servers: [], ttlSeconds: 60, timeoutMs: 2000, maxNames: 1024 },
     },
     allowlist: { mode: 'suppress', rules: [] },
-    dedup: { windowSeconds: DEFAULTS.dedupWindowSeconds },
-    limits: {
-      maxContainers: DEFAULTS.maxContainers,
-      maxAddressesPerContainer: DEFAULTS.maxAddressesPerContainer,
-      maxLearnCandidates: DEFAULTS.maxLearnCandidates,
-      maxLearnedAddresses: DEFAULTS.maxLearnedAddresses,
-    },
+    dedup: { windowSeconds: 0 },
+    limits: { maxContainers: 65536, maxAddressesPerContainer: 8, maxLearnCandidates: 4096, maxLearnedAddresses: 256 },
     state: { intervalSeconds: 5 },
     warnings: [],
   };
-}
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-
-function isCalendarDate(d: string): boolean {
-  const t = Date.parse(`${d}T00:00:00Z`);
-  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
 }
 
 /** A DNS server as node's resolver takes it: IP, IPv4:port or [IPv6]:port. */
@@ -74,128 +62,16 @@ function isHostPort(text: string): boolean {
   return !!m && addressKey(m[1]) !== undefined && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
 }
 
-const FORMATS: Record<string, { test: (s: string) => boolean; expected: string }> = {
-  'ip-address': { test: (s) => addressKey(s) !== undefined, expected: 'an IPv4 or IPv6 address (host names go in KUBERNETES_SERVICE_HOST resolution, not here)' },
-  'host-port': { test: isHostPort, expected: 'a DNS server as IP, IPv4:port or [IPv6]:port' },
-  'date-or-date-time': {
-    test: (s) => (DATE.test(s) ? isCalendarDate(s) : DATE_TIME.test(s) && isCalendarDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(s))),
-    expected: 'a date YYYY-MM-DD or an RFC 3339 date-time such as 2026-12-31T18:00:00Z',
-  },
+const FORMATS: Record<string, SchemaFormat> = {
+  'ip-address': { validate: (s) => addressKey(s) !== undefined, expected: 'an IPv4 or IPv6 address (host names go in KUBERNETES_SERVICE_HOST resolution, not here)' },
+  'host-port': { validate: isHostPort, expected: 'a DNS server as IP, IPv4:port or [IPv6]:port' },
+  ...HOST_FORMATS,
 };
 
-let validator: ReturnType<Ajv['compile']> | undefined;
-function validate(data: unknown): ErrorObject[] {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate: f.test });
-    validator = ajv.compile(CONFIG_SCHEMA);
-  }
-  return validator(data) ? [] : [...(validator.errors ?? [])];
-}
-
-/** JSON pointer segments -> `a.b[0]["odd.key"]`. */
-function keyPath(segments: string[]): string {
-  let out = '';
-  for (const s of segments) {
-    if (/^\d+$/.test(s)) out += `[${s}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) out += out === '' ? s : `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  return out === '' ? '(top level)' : out;
-}
-
-function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function valueAt(data: unknown, segments: string[]): unknown {
-  let v = data;
-  for (const s of segments) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[s];
-  }
-  return v;
-}
-
-function show(v: unknown): string {
-  if (v === undefined) return 'missing';
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-const TYPE_WORDS: Record<string, string> = {
-  string: 'a string',
-  array: 'a list',
-  object: 'a mapping (key: value)',
-  integer: 'a whole number',
-  number: 'a number',
-  boolean: 'true or false',
-  null: 'nothing',
-};
-
-function closest(word: string, candidates: string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-    return d[a.length][b.length];
-  };
-  let best: string | undefined;
-  let bestD = 3;
-  for (const c of candidates) {
-    const dd = distance(word, c);
-    if (dd < bestD) [best, bestD] = [c, dd];
-  }
-  return best;
-}
-
-/** One ajv error as `key.path: bad value: expected ...`. */
-function describeError(e: ErrorObject, data: unknown): string {
-  const at = pointerSegments(e.instancePath);
-  const value = valueAt(data, at);
-  const schema = e.parentSchema as Record<string, unknown> | undefined;
-  const range = (what: string) => {
-    const min = schema?.minimum as number | undefined;
-    const max = schema?.maximum as number | undefined;
-    return min !== undefined && max !== undefined ? `${what} from ${min} to ${max}` : min !== undefined ? `${what} >= ${min}` : `${what} <= ${max}`;
-  };
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'required': {
-      const key = String(p.missingProperty);
-      return `${keyPath([...at, key])}: missing: expected a value (required)`;
-    }
-    case 'additionalProperties': {
-      const key = String(p.additionalProperty);
-      const known = Object.keys((schema?.properties as object) ?? {});
-      const hint = closest(key, known);
-      return `${keyPath([...at, key])}: unknown key: expected one of ${known.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
-    }
-    case 'type': {
-      const types = Array.isArray(p.type) ? (p.type as string[]) : String(p.type).split(',');
-      const words = types.map((t) => (t === 'array' && types.includes('string') ? 'a list of strings' : TYPE_WORDS[t] ?? t));
-      return `${keyPath(at)}: ${show(value)}: expected ${words.join(' or ')}`;
-    }
-    case 'enum':
-      return `${keyPath(at)}: ${show(value)}: expected one of ${(p.allowedValues as unknown[]).join(', ')}`;
-    case 'minimum':
-    case 'maximum':
-      return `${keyPath(at)}: ${show(value)}: expected ${range(schema?.type === 'integer' ? 'a whole number' : 'a number')}`;
-    case 'minLength':
-      return `${keyPath(at)}: ${show(value)}: expected a non-empty string`;
-    case 'maxLength':
-      return `${keyPath(at)}: ${show(value)}: expected at most ${p.limit} characters`;
-    case 'minItems':
-      return `${keyPath(at)}: ${show(value)}: expected a non-empty list`;
-    case 'minProperties':
-      return `${keyPath(at)}: ${show(value)}: expected at least ${p.limit} entry`;
-    case 'format':
-      return `${keyPath(at)}: ${show(value)}: expected ${FORMATS[String(p.format)]?.expected ?? p.format}`;
-    default:
-      return `${keyPath(at)}: ${show(value)}: ${e.message ?? 'invalid'}`;
-  }
+let validator: ((data: unknown) => string[]) | undefined;
+function validate(data: unknown): string[] {
+  validator ??= schemaChecker(CONFIG_SCHEMA, FORMATS);
+  return validator(data);
 }
 
 const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? (v as string[]) : [v as string]);
@@ -273,7 +149,7 @@ export function configFromData(data: unknown, source?: string, now = new Date())
   const where = source ?? 'config';
   const configDir = source ? path.dirname(path.resolve(source)) : process.cwd();
   if (data === null || data === undefined) data = {}; // an empty file is the default configuration
-  const problems = validate(data).map((e) => `${where}: ${describeError(e, data)}`);
+  const problems = validate(data).map((p) => `${where}: ${p}`);
   if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
     problems.push(...semanticProblems(data as Record<string, unknown>, configDir).map((p) => `${where}: ${p}`));
   }

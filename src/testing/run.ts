@@ -2,7 +2,7 @@
 // uses: inline events are dispatched in order, a recording is replayed by the
 // replay code; then the source-complete signal, close, and the comparison.
 import { SignatureHost } from '../host/host.js';
-import { warnings } from '../host/summary.js';
+import { hostSummary, warnings } from '../host/summary.js';
 import { replay } from '../sources/replay.js';
 import type { TestCase } from './case-file.js';
 import { actualFinding, findingsMatch, sideBySide, type ActualFinding } from './compare.js';
@@ -78,7 +78,7 @@ export async function runCase(testCase: TestCase): Promise<CaseResult> {
     findings,
     problems: [...errors, ...failures],
     diff,
-    warnings: status === 'passed' ? [] : warnings({ counters: c, signatureCounters }),
+    warnings: status === 'passed' ? [] : warnings({ ...hostSummary(host), signatureCounters }),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, configFromData, defaultConfig, loadConfig } from '../../src/config/load.js';
-import { signatureOptions } from '../../src/config/signatures.js';
+import { signatureSections } from '../../src/config/signatures.js';
 
 function problems(data: unknown): string[] {
   try {
@@ -123,9 +123,9 @@ describe('config loading', () => {
     it('the example config in docs/ is valid and means what it says', () => {
       const c = loadConfig(path.join(__dirname, '../../../docs/config.example.yaml'));
       expect(c.allowlist.rules.map((r) => r.name)).to.deep.equal(['istio-sidecar', 'prometheus', 'argo-controller', 'ci-runner']);
-      const o = signatureOptions(c, ['192.0.2.1']).k8s_api_connection!;
-      expect(o.clusterAddresses).to.deep.equal(['10.96.0.1', '172.18.0.2', '192.0.2.1']);
-      expect(o.dedupWindowSeconds).to.equal(300);
+      const o = signatureSections(c, ['192.0.2.1'])['TRC-1013'];
+      expect(o.addresses).to.deep.equal(['10.96.0.1', '172.18.0.2', '192.0.2.1']);
+      expect(o.dedup).to.deep.equal({ windowSeconds: 300 });
     });
   });
 });

@@ -2,7 +2,7 @@
 // allowlist, dedup and eviction counters, the latency histogram, and one
 // registry per Metrics (two side by side do not mix).
 import { expect } from 'chai';
-import { K8sApiConnection } from '../../signatures/k8s_api_connection.js';
+import { trc1013 } from '../support/run.js';
 import { decodeJsonLine } from '../../src/decode/json.js';
 import { SignatureHost } from '../../src/host/host.js';
 import { LatencyHistogram } from '../../src/metrics/latency.js';
@@ -18,9 +18,9 @@ async function exposition(m: Metrics): Promise<Exposition> {
 
 describe('Metrics (in-process)', () => {
   it('reports allowlist matches per rule, dedup suppressions, evictions and containers tracked from TRC-1013', async () => {
-    const signature = new K8sApiConnection({
+    const signature = trc1013({
       maxContainers: 1,
-      dedupWindowSeconds: 60,
+      dedup: { windowSeconds: 60 },
       allowlist: { rules: [{ name: 'green-team', namespace: ['team-green'] }] },
     });
     const findings: unknown[] = [];
@@ -55,7 +55,7 @@ describe('Metrics (in-process)', () => {
 
   it('keeps each process its own registry: two Metrics over two hosts do not mix', async () => {
     const [a, b] = [new Metrics(), new Metrics()];
-    const [hostA, hostB] = [new SignatureHost([new K8sApiConnection()], () => undefined), new SignatureHost([new K8sApiConnection()], () => undefined)];
+    const [hostA, hostB] = [new SignatureHost([trc1013()], () => undefined), new SignatureHost([trc1013()], () => undefined)];
     a.watchHost(hostA);
     b.watchHost(hostB);
     hostA.dispatch(event(CURRENT_EXEC));

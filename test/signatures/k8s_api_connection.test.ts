@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { apiServerValues, looksTruncated, metadata, K8sApiConnection } from '../../signatures/k8s_api_connection.js';
+import { apiServerValues, looksTruncated, metadata } from '../../signatures/k8s_api_connection.js';
+import { trc1013 } from '../support/run.js';
 import { CONTAINER_A, CONTAINER_B, connect, containerRemove, exec, inet, inet6, K8S_ENV, unix } from '../support/events.js';
 import { runTrc1013 } from '../support/run.js';
 import { traceeFindings } from '../support/tracee-trc1013.js';
@@ -17,7 +18,7 @@ describe('TRC-1013 k8s_api_connection', () => {
     });
 
     it('selects exec and connect from started containers, and container_remove from anywhere', () => {
-      expect(new K8sApiConnection().selectedEvents).to.deep.equal([
+      expect(trc1013().selectedEvents).to.deep.equal([
         { source: 'tracee', name: 'sched_process_exec', origin: 'container' },
         { source: 'tracee', name: 'security_socket_connect', origin: 'container' },
         { source: 'tracee', name: 'container_remove', origin: '*' },
