@@ -9,7 +9,9 @@ import { expiryInstant, MATCH_KEYS, type AllowlistMode, type AllowRule } from '.
 import { HOST_FORMATS } from '../host/formats.js';
 import { schemaChecker, show } from '../host/schema.js';
 import type { SchemaFormat } from '../sdk/signature.js';
-import { CONFIG_SCHEMA } from './schema.js';
+import { BUILTIN_SIGNATURES } from '../../signatures/index.js';
+import type { AnyDefinition } from '../sdk/signature.js';
+import { configSchema } from './schema.js';
 
 export interface ResolverConfig {
   enabled: boolean;
@@ -28,6 +30,8 @@ export interface Config {
   dedup: { windowSeconds: number };
   limits: { maxContainers: number; maxAddressesPerContainer: number; maxLearnCandidates: number; maxLearnedAddresses: number };
   state: { file?: string; intervalSeconds: number };
+  /** Signature sections as written under `signatures:`, by id (checked; the legacy keys above fill in what they leave out). */
+  signatures: Record<string, Record<string, unknown>>;
   /** Things worth saying at start (e.g. rules already expired by the wall clock). */
   warnings: string[];
 }
@@ -51,6 +55,7 @@ export function defaultConfig(): Config {
     dedup: { windowSeconds: 0 },
     limits: { maxContainers: 65536, maxAddressesPerContainer: 8, maxLearnCandidates: 4096, maxLearnedAddresses: 256 },
     state: { intervalSeconds: 5 },
+    signatures: {},
     warnings: [],
   };
 }
@@ -68,32 +73,46 @@ const FORMATS: Record<string, SchemaFormat> = {
   ...HOST_FORMATS,
 };
 
-let validator: ((data: unknown) => string[]) | undefined;
-function validate(data: unknown): string[] {
-  validator ??= schemaChecker(CONFIG_SCHEMA, FORMATS);
+const validators = new WeakMap<readonly AnyDefinition[], (data: unknown) => string[]>();
+function validate(data: unknown, definitions: readonly AnyDefinition[]): string[] {
+  let validator = validators.get(definitions);
+  if (!validator) {
+    const formats = Object.assign({}, ...definitions.map((d) => d.formats ?? {}), FORMATS);
+    validators.set(definitions, (validator = schemaChecker(configSchema(definitions), formats)));
+  }
   return validator(data);
+}
+
+/** The keys from before signature sections, each with the key that replaces it (a deprecation warning names it). */
+const LEGACY_KEYS: [string, string][] = [
+  ['apiServer.addresses', 'signatures.TRC-1013.addresses'],
+  ['apiServer.learnAfterContainers', 'signatures.TRC-1013.learnAfterContainers'],
+  ['apiServer.resolveHostnames', 'hostnames (and signatures.TRC-1013.resolveHostnames: true)'],
+  ['allowlist', 'signatures.TRC-1013.allowlist'],
+  ['dedup', 'signatures.TRC-1013.dedup'],
+  ['limits.maxContainers', 'signatures.TRC-1013.maxContainers'],
+  ['limits.maxAddressesPerContainer', 'signatures.TRC-1013.maxAddressesPerContainer'],
+  ['limits.maxLearnCandidates', 'signatures.TRC-1013.maxLearnCandidates'],
+  ['limits.maxLearnedAddresses', 'signatures.TRC-1013.maxLearnedAddresses'],
+];
+
+function deprecations(data: Record<string, unknown>, where: string): string[] {
+  return LEGACY_KEYS.filter(([key]) => valueAtPath(data, key) !== undefined).map(([key, replacement]) => `${where}: ${key} is deprecated; use ${replacement}`);
+}
+
+function valueAtPath(data: unknown, dotted: string): unknown {
+  let v = data;
+  for (const k of dotted.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
 }
 
 const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? (v as string[]) : [v as string]);
 
 /** Checks the schema cannot express; only on values the schema accepted. */
 function semanticProblems(data: Record<string, unknown>, configDir: string): string[] {
-  const problems: string[] = [];
-  const rules = (data.allowlist as Record<string, unknown> | undefined)?.rules;
-  if (Array.isArray(rules)) {
-    const seen = new Map<string, number>();
-    rules.forEach((r, i) => {
-      if (r === null || typeof r !== 'object' || Array.isArray(r)) return;
-      const rule = r as Record<string, unknown>;
-      if (!MATCH_KEYS.some((k) => rule[k] !== undefined)) {
-        problems.push(`allowlist.rules[${i}]: ${show(rule)}: expected at least one of ${MATCH_KEYS.join(', ')} (a rule without one would allow everything)`);
-      }
-      if (typeof rule.name === 'string') {
-        const first = seen.get(rule.name);
-        if (first !== undefined) problems.push(`allowlist.rules[${i}].name: ${show(rule.name)}: expected a name not already used by allowlist.rules[${first}]`);
-        else seen.set(rule.name, i);
-      }
-    });
+  const problems = allowlistProblems(data.allowlist, 'allowlist');
+  for (const [id, section] of Object.entries((data.signatures ?? {}) as Record<string, Record<string, unknown>>)) {
+    problems.push(...allowlistProblems(section?.allowlist, `signatures.${id}.allowlist`));
   }
   const file = (data.state as Record<string, unknown> | undefined)?.file;
   if (typeof file === 'string' && file !== '') {
@@ -109,6 +128,28 @@ function semanticProblems(data: Record<string, unknown>, configDir: string): str
   return problems;
 }
 
+/** Rules without a match key, and rule names used twice. */
+function allowlistProblems(allowlist: unknown, at: string): string[] {
+  const problems: string[] = [];
+  const rules = (allowlist as Record<string, unknown> | undefined)?.rules;
+  if (Array.isArray(rules)) {
+    const seen = new Map<string, number>();
+    rules.forEach((r, i) => {
+      if (r === null || typeof r !== 'object' || Array.isArray(r)) return;
+      const rule = r as Record<string, unknown>;
+      if (!MATCH_KEYS.some((k) => rule[k] !== undefined)) {
+        problems.push(`${at}.rules[${i}]: ${show(rule)}: expected at least one of ${MATCH_KEYS.join(', ')} (a rule without one would allow everything)`);
+      }
+      if (typeof rule.name === 'string') {
+        const first = seen.get(rule.name);
+        if (first !== undefined) problems.push(`${at}.rules[${i}].name: ${show(rule.name)}: expected a name not already used by ${at}.rules[${first}]`);
+        else seen.set(rule.name, i);
+      }
+    });
+  }
+  return problems;
+}
+
 /** A checked object -> Config with defaults (the data has passed validation). */
 function build(data: Record<string, unknown>, source: string | undefined, configDir: string, now: Date): Config {
   const c = defaultConfig();
@@ -116,7 +157,8 @@ function build(data: Record<string, unknown>, source: string | undefined, config
   const api = (data.apiServer ?? {}) as Record<string, unknown>;
   if (api.addresses) c.apiServer.addresses = [...(api.addresses as string[])];
   if (api.learnAfterContainers !== undefined) c.apiServer.learnAfterContainers = api.learnAfterContainers as number;
-  Object.assign(c.apiServer.resolveHostnames, api.resolveHostnames ?? {});
+  Object.assign(c.apiServer.resolveHostnames, api.resolveHostnames ?? {}, data.hostnames ?? {});
+  c.signatures = structuredClone((data.signatures ?? {}) as Record<string, Record<string, unknown>>);
   const allow = (data.allowlist ?? {}) as Record<string, unknown>;
   if (allow.mode) c.allowlist.mode = allow.mode as AllowlistMode;
   c.allowlist.rules = ((allow.rules ?? []) as Record<string, unknown>[]).map((r) => {
@@ -133,23 +175,27 @@ function build(data: Record<string, unknown>, source: string | undefined, config
   if (state.file) c.state.file = path.resolve(configDir, state.file as string);
   if (state.intervalSeconds) c.state.intervalSeconds = state.intervalSeconds as number;
   const where = source ?? 'config';
-  c.allowlist.rules.forEach((r, i) => {
-    if (r.expires !== undefined && expiryInstant(r.expires) * 1000 <= now.getTime()) {
-      c.warnings.push(
-        `${where}: allowlist.rules[${i}] "${r.name}" expired ${r.expires}: it no longer allows live events ` +
-          '(it still allows recorded events older than that; renew or remove it)',
-      );
-    }
-  });
+  c.warnings.push(...deprecations(data, where));
+  const expired = (rules: AllowRule[], at: string) =>
+    rules.forEach((r, i) => {
+      if (r.expires !== undefined && expiryInstant(r.expires) * 1000 <= now.getTime()) {
+        c.warnings.push(
+          `${where}: ${at}.rules[${i}] "${r.name}" expired ${r.expires}: it no longer allows live events ` +
+            '(it still allows recorded events older than that; renew or remove it)',
+        );
+      }
+    });
+  expired(c.allowlist.rules, 'allowlist');
+  for (const [id, section] of Object.entries(c.signatures)) expired(((section.allowlist as { rules?: AllowRule[] }) ?? {}).rules ?? [], `signatures.${id}.allowlist`);
   return c;
 }
 
 /** Validate already-parsed data; throws ConfigError listing every problem. */
-export function configFromData(data: unknown, source?: string, now = new Date()): Config {
+export function configFromData(data: unknown, source?: string, now = new Date(), definitions: readonly AnyDefinition[] = BUILTIN_SIGNATURES): Config {
   const where = source ?? 'config';
   const configDir = source ? path.dirname(path.resolve(source)) : process.cwd();
   if (data === null || data === undefined) data = {}; // an empty file is the default configuration
-  const problems = validate(data).map((p) => `${where}: ${p}`);
+  const problems = validate(data, definitions).map((p) => `${where}: ${p}`);
   if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
     problems.push(...semanticProblems(data as Record<string, unknown>, configDir).map((p) => `${where}: ${p}`));
   }
@@ -158,7 +204,7 @@ export function configFromData(data: unknown, source?: string, now = new Date())
 }
 
 /** Read, parse and validate a YAML or JSON configuration file. */
-export function loadConfig(file: string, now = new Date()): Config {
+export function loadConfig(file: string, now = new Date(), definitions: readonly AnyDefinition[] = BUILTIN_SIGNATURES): Config {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -178,5 +224,5 @@ export function loadConfig(file: string, now = new Date()): Config {
       }),
     );
   }
-  return configFromData(doc.toJS(), file, now);
+  return configFromData(doc.toJS(), file, now, definitions);
 }

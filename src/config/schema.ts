@@ -1,7 +1,14 @@
 // The configuration's JSON Schema (draft-07), validated with ajv. It lives here
 // as a module so the build ships it with the code; `tracee-sig config schema`
-// prints it. Custom formats (checked by load.ts): "ip-address", "host-port",
-// "date-or-date-time".
+// prints it, composed with every signature's section (`signatures.<id>`).
+// Custom formats (checked by load.ts): "ip-address", "host-port",
+// "date-or-date-time", and those signatures define.
+// The top-level apiServer, allowlist, dedup and limits are TRC-1013's keys from
+// before sections existed: still accepted, mapped into signatures.TRC-1013
+// with a deprecation warning (load.ts, LEGACY_KEYS).
+import { BUILTIN_SIGNATURES } from '../../signatures/index.js';
+import type { AnyDefinition, JsonSchema } from '../sdk/signature.js';
+import { sectionSchema } from '../host/signature-section.js';
 const stringOrList = (description: string) => ({
   description,
   type: ['string', 'array'],
@@ -18,7 +25,7 @@ export const CONFIG_SCHEMA = {
   additionalProperties: false,
   properties: {
     apiServer: {
-      description: 'Where the Kubernetes API server is, beyond what each container shows in KUBERNETES_SERVICE_HOST.',
+      description: 'Deprecated: use signatures.TRC-1013 (addresses, learnAfterContainers, resolveHostnames) and hostnames. Where the Kubernetes API server is, beyond what each container shows in KUBERNETES_SERVICE_HOST.',
       type: 'object',
       additionalProperties: false,
       properties: {
@@ -53,7 +60,7 @@ export const CONFIG_SCHEMA = {
       },
     },
     allowlist: {
-      description: 'Connections to the API server that are expected.',
+      description: 'Deprecated: use signatures.TRC-1013.allowlist. Connections to the API server that are expected.',
       type: 'object',
       additionalProperties: false,
       properties: {
@@ -94,6 +101,7 @@ export const CONFIG_SCHEMA = {
       },
     },
     dedup: {
+      description: 'Deprecated: use signatures.TRC-1013.dedup.',
       type: 'object',
       additionalProperties: false,
       properties: {
@@ -107,6 +115,7 @@ export const CONFIG_SCHEMA = {
       },
     },
     limits: {
+      description: 'Deprecated: use signatures.TRC-1013 (maxContainers, maxAddressesPerContainer, maxLearnCandidates, maxLearnedAddresses).',
       type: 'object',
       additionalProperties: false,
       properties: {
@@ -114,6 +123,18 @@ export const CONFIG_SCHEMA = {
         maxAddressesPerContainer: { description: 'Distinct addresses kept per container.', type: 'integer', minimum: 1, maximum: 1024, default: 8 },
         maxLearnCandidates: { description: 'Addresses counted towards learnAfterContainers at most.', type: 'integer', minimum: 1, maximum: 1000000, default: 4096 },
         maxLearnedAddresses: { description: 'Learned cluster-wide addresses at most.', type: 'integer', minimum: 1, maximum: 65536, default: 256 },
+      },
+    },
+    hostnames: {
+      description: 'The hostname data source: resolves host names for signatures that ask (TRC-1013 with resolveHostnames).',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', default: false },
+        servers: { description: 'DNS servers (IP or IP:port); default: the system resolver configuration.', type: 'array', items: { type: 'string', format: 'host-port' } },
+        ttlSeconds: { description: 'How long an answer is kept.', type: 'integer', minimum: 1, maximum: 86400, default: 60 },
+        timeoutMs: { description: 'Longest wait for one lookup.', type: 'integer', minimum: 10, maximum: 60000, default: 2000 },
+        maxNames: { description: 'Names cached at most (least recently used dropped).', type: 'integer', minimum: 1, maximum: 1000000, default: 1024 },
       },
     },
     state: {
@@ -126,3 +147,19 @@ export const CONFIG_SCHEMA = {
     },
   },
 } as const;
+
+/** The whole configuration schema: the top level above and one section per signature, each its own schema. */
+export function configSchema(definitions: readonly AnyDefinition[] = BUILTIN_SIGNATURES): JsonSchema {
+  return {
+    ...CONFIG_SCHEMA,
+    properties: {
+      signatures: {
+        description: 'Per signature, by id: its own keys (its schema) and the host\'s (allowlist, dedup, maxContainers).',
+        type: 'object',
+        additionalProperties: false,
+        properties: Object.fromEntries(definitions.map((d) => [d.metadata.id, sectionSchema(d)])),
+      },
+      ...CONFIG_SCHEMA.properties,
+    },
+  };
+}

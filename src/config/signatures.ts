@@ -10,20 +10,30 @@ import { HostedSignature } from '../host/instance.js';
 import { StateFile } from '../host/state-file.js';
 import type { Config } from './load.js';
 
-/** Config sections by signature id: what a configuration means for each signature, plus extra cluster-wide addresses (e.g. --api-server). */
+/**
+ * Config sections by signature id: `signatures.<id>` as written, over what the
+ * legacy top-level keys mean for TRC-1013 (a key in the section wins), plus
+ * extra cluster-wide addresses (--api-server).
+ */
 export function signatureSections(config: Config, extraApiServers: string[] = []): Record<string, Record<string, unknown>> {
+  const sections: Record<string, Record<string, unknown>> = { ...config.signatures, 'TRC-1013': { ...legacyTrc1013(config), ...config.signatures['TRC-1013'] } };
+  const trc1013 = sections['TRC-1013'];
+  trc1013.addresses = [...(trc1013.addresses as string[]), ...extraApiServers];
+  return sections;
+}
+
+/** TRC-1013's section as the top-level keys from before sections say it. */
+function legacyTrc1013(config: Config): Record<string, unknown> {
   return {
-    'TRC-1013': {
-      maxContainers: config.limits.maxContainers,
-      maxAddressesPerContainer: config.limits.maxAddressesPerContainer,
-      maxLearnCandidates: config.limits.maxLearnCandidates,
-      maxLearnedAddresses: config.limits.maxLearnedAddresses,
-      addresses: [...config.apiServer.addresses, ...extraApiServers],
-      learnAfterContainers: config.apiServer.learnAfterContainers,
-      resolveHostnames: config.apiServer.resolveHostnames.enabled,
-      allowlist: { mode: config.allowlist.mode, rules: config.allowlist.rules },
-      dedup: { windowSeconds: config.dedup.windowSeconds },
-    },
+    maxContainers: config.limits.maxContainers,
+    maxAddressesPerContainer: config.limits.maxAddressesPerContainer,
+    maxLearnCandidates: config.limits.maxLearnCandidates,
+    maxLearnedAddresses: config.limits.maxLearnedAddresses,
+    addresses: [...config.apiServer.addresses],
+    learnAfterContainers: config.apiServer.learnAfterContainers,
+    resolveHostnames: config.apiServer.resolveHostnames.enabled,
+    allowlist: { mode: config.allowlist.mode, rules: config.allowlist.rules },
+    dedup: { windowSeconds: config.dedup.windowSeconds },
   };
 }
 

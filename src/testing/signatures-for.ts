@@ -26,7 +26,7 @@ const SOURCE = 'config';
 /** "config: allowlist.rules[0].image: …" -> ConfigError('allowlist.rules.0.image', '…'). */
 function issue(problem: string): ConfigError {
   const text = problem.startsWith(`${SOURCE}: `) ? problem.slice(SOURCE.length + 2) : problem;
-  const m = /^([A-Za-z_$][\w$]*(?:\.[\w$]+|\[\d+\])*): (.*)$/s.exec(text);
+  const m = /^([A-Za-z_$][\w$]*(?:\.[\w$-]+|\[\d+\])*): (.*)$/s.exec(text);
   if (!m) return new ConfigError('', text);
   return new ConfigError(m[1].replace(/\[(\d+)\]/g, '.$1'), m[2]);
 }

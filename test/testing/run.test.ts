@@ -140,7 +140,7 @@ expect: {findings: [], counters: {k8s_api_connection: {addressesDropped: 1}}}
       }
       return [];
     };
-    expect(errors({ rules: {} })).to.deep.equal(['rules: unknown key: expected one of apiServer, allowlist, dedup, limits, state']);
+    expect(errors({ rules: {} })).to.deep.equal(['rules: unknown key: expected one of signatures, apiServer, allowlist, dedup, limits, hostnames, state']);
     expect(errors({ limits: { maxContainer: 1 } })[0]).to.match(/^limits\.maxContainer: unknown key: .*did you mean "maxContainers"/);
     expect(errors({ limits: { maxContainers: 0 } })).to.deep.equal(['limits.maxContainers: 0: expected a whole number from 1 to 10000000']);
     expect(errors({ allowlist: { rules: [{ name: 'r', image: 7 }] } })[0]).to.match(/^allowlist\.rules\.0\.image: /);
