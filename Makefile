@@ -10,8 +10,12 @@ $(NPM_INSTALL_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# The package's types (tracee-sig/sdk, tracee-sig/testing), then the example
+# user signature, built against them as a user's project would be.
 build: install
 	@npx tsc -p tsconfig.json
+	@npx tsc -p tsconfig.types.json
+	@npx tsc -p examples/cloud-metadata
 
 # Each recording is its own scenario (several reuse container ids), so each is
 # replayed on its own; one replay of several files treats them as one stream.
@@ -22,9 +26,12 @@ run: build
 test-deps:
 	@command -v openssl >/dev/null 2>&1 || { sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; $$sudo apt-get update -qq && $$sudo apt-get install -y -qq openssl; }
 
+# The example signature runs through --signatures-dir beside TRC-1013: its own
+# tests, its cases and every built-in case with it loaded.
 test: build test-deps
 	npx mocha
-	bin/tracee-sig test fixtures/cases
+	npx mocha --no-config --timeout 30000 'examples/cloud-metadata/dist/test/**/*.test.js'
+	bin/tracee-sig test --signatures-dir examples/cloud-metadata/dist fixtures/cases examples/cloud-metadata/cases
 
 # Benchmarks (not timed tests): figures go to bench/RESULTS.md (each its own section).
 bench: bench-replay bench-grpc bench-memory

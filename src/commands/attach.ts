@@ -204,7 +204,7 @@ export async function attachCommand(args: string[]): Promise<number> {
     return EXIT.UNAVAILABLE;
   }
   const findings = new LiveFindings(out, shape);
-  const runtime = openSignatures(choice.config, { warn: (m) => log.warn(m), extraApiServers: choice.apiServers });
+  const runtime = openSignatures(choice.config, { warn: (m) => log.warn(m), extraApiServers: choice.apiServers, definitions: choice.definitions });
   const host = new SignatureHost(runtime.signatures, (finding, meta) => findings.write(finding, meta), undefined, runtime.dataSources);
   runtime.start();
   const attachment = new TraceeAttachment(host, {

@@ -101,7 +101,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   let readiness: Readiness = { ready: false, reason: 'starting' };
   endpoint?.metrics.setReadiness(() => readiness);
   const writer = new FindingWriter(out, shape);
-  const runtime = openSignatures(config, { warn: (m) => log.warn(m), extraApiServers: apiServers });
+  const runtime = openSignatures(config, { warn: (m) => log.warn(m), extraApiServers: apiServers, definitions: choice.definitions });
   const host = new SignatureHost(runtime.signatures, (finding, meta) => writer.write(finding, meta), undefined, runtime.dataSources);
   endpoint?.metrics.watchHost(host);
   runtime.start();

@@ -117,7 +117,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let readiness: Readiness = { ready: false, reason: 'starting the gRPC server' };
   endpoint?.metrics.setReadiness(() => readiness);
 
-  const runtime = openSignatures(choice.config, { warn: (m) => log.warn(m), extraApiServers: choice.apiServers });
+  const runtime = openSignatures(choice.config, { warn: (m) => log.warn(m), extraApiServers: choice.apiServers, definitions: choice.definitions });
   const signatures = runtime.signatures;
   runtime.start();
   // grpc-js logs on stderr itself: its lines get our prefix, and the bind failure it logs is said once, below, in full.

@@ -6,6 +6,8 @@ import { CaseFileError, formatProblem, loadCases, type TestCase } from '../testi
 import { CASE_FILE_PATTERNS, findCaseFiles } from '../testing/discover.js';
 import { junitXml, type UnusableCaseFile } from '../testing/junit.js';
 import { failureReport, runCase, type CaseResult } from '../testing/run.js';
+import { SignatureModuleError } from '../host/signature-modules.js';
+import { userSignatures } from './config-option.js';
 import { EXIT, parseOptions, UsageError } from './usage.js';
 
 export const TEST_HELP = `Usage: tracee-sig test [options] PATH...
@@ -18,6 +20,7 @@ file (YAML or JSON) or a folder searched recursively for ${CASE_FILE_PATTERNS.jo
 A case file holds one case or a list of cases:
 
   name: kubectl in a pod reaches the API server
+  signature: TRC-1013         # compare only this signature's findings ("all": every one's)
   events: [...]               # Tracee events, either JSON shape (or: recording: FILE)
   expect:
     findings:                 # in order, exactly these; [] = no finding at all
@@ -28,6 +31,9 @@ Options:
                       (ignoring letter case)
       --junit FILE    also write JUnit XML to FILE (one testcase per case)
       --schema        print the case file JSON Schema and exit
+      --signatures-dir DIR
+                      also run the signatures in DIR (compiled JavaScript
+                      modules; repeatable), as replay, serve and attach do
   -h, --help          this help
 
 For each case a line "ok", "FAIL" or "ERROR"; each failure shows expected and
@@ -43,6 +49,7 @@ export async function testCommand(args: string[]): Promise<number> {
     filter: { type: 'string' },
     junit: { type: 'string' },
     schema: { type: 'boolean' },
+    'signatures-dir': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -56,6 +63,11 @@ export async function testCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('no case file or folder given');
   if (values.filter === '') throw new UsageError('--filter needs some text');
 
+  const signatures = userSignatures(values['signatures-dir']);
+  if (signatures instanceof SignatureModuleError) {
+    process.stderr.write(`tracee-sig test: --signatures-dir: ${signatures.message}\n`);
+    return EXIT.USAGE;
+  }
   const found = findCaseFiles(positionals);
   for (const u of found.unreadable) process.stderr.write(`tracee-sig test: ${u}\n`);
   if (found.unreadable.length > 0) return EXIT.USAGE;
@@ -69,7 +81,7 @@ export async function testCommand(args: string[]): Promise<number> {
   const cases: TestCase[] = [];
   for (const file of found.files) {
     try {
-      cases.push(...loadCases(file));
+      cases.push(...loadCases(file, { signatures }));
     } catch (e) {
       if (!(e instanceof CaseFileError)) throw e;
       const problems = e.problems.map(formatProblem);
@@ -87,7 +99,7 @@ export async function testCommand(args: string[]): Promise<number> {
 
   const results: CaseResult[] = [];
   for (const c of selected) {
-    const r = await runCase(c);
+    const r = await runCase(c, { signatures });
     results.push(r);
     const label = `${c.file}:${c.line}: ${c.name}`;
     if (r.status === 'passed') {

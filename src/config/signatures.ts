@@ -37,6 +37,16 @@ function legacyTrc1013(config: Config): Record<string, unknown> {
   };
 }
 
+const withExtra = new WeakMap<readonly AnyDefinition[], readonly AnyDefinition[]>();
+
+/** The built-in signatures and these (e.g. loaded with --signatures-dir); the same array for the same extras. */
+export function allDefinitions(extra: readonly AnyDefinition[] = []): readonly AnyDefinition[] {
+  if (extra.length === 0) return BUILTIN_SIGNATURES;
+  let all = withExtra.get(extra);
+  if (!all) withExtra.set(extra, (all = [...BUILTIN_SIGNATURES, ...extra]));
+  return all;
+}
+
 /** Just the signatures (no services): for hosts that need neither names nor a state file. */
 export function signaturesFromConfig(config: Config, extraApiServers: string[] = [], definitions: readonly AnyDefinition[] = BUILTIN_SIGNATURES): Signature[] {
   const sections = signatureSections(config, extraApiServers);
