@@ -4,8 +4,8 @@
 // dedup interceptors, its counters joined with the host's, and its state
 // exported and restored through a schema-checked snapshot.
 import type { Event } from '../model/event.js';
-import { removedContainer } from '../model/lifecycle.js';
-import type { DataSources, Signal, Signature, SignatureContext, SignatureStats } from '../model/signature.js';
+import { CONTAINER_REMOVE, removedContainer } from '../model/lifecycle.js';
+import type { DataSources, EventSelector, Signal, Signature, SignatureContext, SignatureMetadata, SignatureStats } from '../model/signature.js';
 import type { AnyDefinition, Detector, Finding, JsonSchema } from '../sdk/signature.js';
 import { Allowlist } from './allowlist.js';
 import { ContainerStore } from './container-state.js';
@@ -66,9 +66,9 @@ export function sectionProblems(definition: AnyDefinition, section: unknown): st
 }
 
 export class HostedSignature implements Signature {
-  readonly metadata;
-  readonly selectedEvents;
-  readonly requires;
+  readonly metadata: SignatureMetadata;
+  readonly selectedEvents: EventSelector[];
+  readonly requires?: string[];
   private readonly detector: Detector;
   private readonly containers?: ContainerStore<unknown>;
   private readonly allowlist?: Allowlist;
@@ -81,9 +81,11 @@ export class HostedSignature implements Signature {
   /** `section`: the signature's config section (its keys and the host's); throws naming what is wrong. */
   constructor(readonly definition: AnyDefinition, section: Record<string, unknown> = {}) {
     this.metadata = definition.metadata;
-    this.selectedEvents = definition.selectedEvents;
     this.requires = definition.requires;
     this.selectedNames = new Set(definition.selectedEvents.map((s) => s.name));
+    // Per-container state is forgotten on container_remove: select it for the signature that keeps some.
+    const forgets = definition.state?.container !== undefined && !this.selectedNames.has(CONTAINER_REMOVE);
+    this.selectedEvents = forgets ? [...definition.selectedEvents, { source: 'tracee', name: CONTAINER_REMOVE, origin: '*' }] : definition.selectedEvents;
     const checked = structuredClone(section);
     const problems = checkersOf(definition).section(checked);
     if (problems.length > 0) throw new Error(`${definition.metadata.id}: ${problems.join('; ')}`);

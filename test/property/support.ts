@@ -159,7 +159,7 @@ export function mutate(line: string, mutations: Mutation[]): string {
     const paths = allPaths(root);
     const p = paths[m.pick % paths.length];
     if (p.length === 0) {
-      if (m.kind === 'retype') root = m.value;
+      if (m.kind === 'retype') root = structuredClone(m.value); // a copy: later mutations must not edit the shared EVERY_TYPE values
       else if (m.kind === 'nest-array') root = [root];
       else if (m.kind === 'nest-object') root = { value: root };
       continue;
@@ -169,7 +169,7 @@ export function mutate(line: string, mutations: Mutation[]): string {
     if (m.kind === 'delete') {
       if (Array.isArray(parent)) parent.splice(key as number, 1);
       else delete parent[key];
-    } else if (m.kind === 'retype') parent[key] = m.value;
+    } else if (m.kind === 'retype') parent[key] = structuredClone(m.value);
     else if (m.kind === 'nest-array') parent[key] = [parent[key]];
     else parent[key] = { value: parent[key] };
   }
