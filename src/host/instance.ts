@@ -15,7 +15,6 @@ import { HOST_FORMATS } from './formats.js';
 import { schemaChecker } from './schema.js';
 import { sectionSchema, splitSection } from './signature-section.js';
 
-
 const DEDUP_SCHEMA: JsonSchema = {
   type: 'array',
   items: {
@@ -58,11 +57,6 @@ function checkersOf(definition: AnyDefinition): Checkers {
     checkers.set(definition, c);
   }
   return c;
-}
-
-/** Check a config section against the definition's composed schema; the problems, none when valid. */
-export function sectionProblems(definition: AnyDefinition, section: unknown): string[] {
-  return checkersOf(definition).section(structuredClone(section));
 }
 
 export class HostedSignature implements Signature {
