@@ -60,13 +60,13 @@ export class Metrics {
     this.counter('tracee_sig_events_dispatched_total', 'Events handed to a signature that selected them (one event selected by two signatures counts twice).', [], (add) => {
       add({}, this.host.counters.dispatched);
     });
-    this.counter('tracee_sig_findings_total', 'Findings emitted, by signature (its event name).', ['signature'], (add) => {
-      this.host.signatures.forEach((s, i) => add({ signature: s.metadata.eventName }, this.host.findingsBySignature[i]));
+    this.counter('tracee_sig_findings_total', 'Findings emitted, by signature id.', ['signature'], (add) => {
+      this.eachSignature((signature, i) => add({ signature }, this.host.findingsBySignature[i]));
     });
     this.counter('tracee_sig_malformed_total', 'Inputs that could not be used, by reason: json (not a JSON object), protobuf (not the protobuf message), field (a field missing or wrong), oversized (line over --max-line-bytes), signature_error (a signature threw), other.', ['reason'], (add) => {
       for (const reason of MALFORMED_KINDS) add({ reason }, this.host.counters.malformedByKind[reason]);
     });
-    this.counter('tracee_sig_signature_events_total', 'Events handed to each signature (by the signature\'s event name).', ['signature'], (add) => {
+    this.counter('tracee_sig_signature_events_total', 'Events handed to each signature, by signature id.', ['signature'], (add) => {
       this.eachSignature((signature, i) => add({ signature }, this.host.dispatchedBySignature[i]));
     });
     this.counter('tracee_sig_signature_errors_total', 'Events a signature threw on (counted as malformed signature_error too), by signature.', ['signature'], (add) => {
@@ -121,13 +121,13 @@ export class Metrics {
   }
 
   private eachSignature(visit: (signature: string, index: number) => void): void {
-    this.host.signatures.forEach((s, i) => visit(s.metadata.eventName, i));
+    this.host.signatures.forEach((s, i) => visit(s.metadata.id, i));
   }
 
   private eachStats(visit: (signature: string, stats: SignatureStats) => void): void {
     for (const s of this.host.signatures) {
       const stats = s.stats?.();
-      if (stats) visit(s.metadata.eventName, stats);
+      if (stats) visit(s.metadata.id, stats);
     }
   }
 

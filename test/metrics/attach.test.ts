@@ -67,7 +67,7 @@ describe('tracee-sig attach --metrics', function () {
     expect(one(m, 'tracee_sig_events_total', { name: 'container_remove', origin: 'host' })).to.equal(1);
     expect(one(m, 'tracee_sig_events_total', { name: 'openat', origin: 'unknown' })).to.equal(1);
     expect(total(m, 'tracee_sig_events_total')).to.equal(8);
-    expect(one(m, 'tracee_sig_findings_total', { signature: 'k8s_api_connection' })).to.equal(findings);
+    expect(one(m, 'tracee_sig_findings_total', { signature: 'TRC-1013' })).to.equal(findings);
     expect(one(m, 'tracee_sig_events_dispatched_total')).to.equal(7);
     expect(one(m, 'tracee_sig_malformed_total', { reason: 'field' })).to.equal(1);
     expect(one(m, 'tracee_sig_event_processing_seconds_count')).to.equal(7);

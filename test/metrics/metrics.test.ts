@@ -40,11 +40,11 @@ describe('Metrics (in-process)', () => {
 
     const m = await exposition(metrics);
     expect(findings).to.have.length(1);
-    expect(one(m, 'tracee_sig_findings_total', { signature: 'k8s_api_connection' })).to.equal(1);
-    expect(one(m, 'tracee_sig_allowlist_matches_total', { signature: 'k8s_api_connection', rule: 'green-team' })).to.equal(1);
-    expect(one(m, 'tracee_sig_dedup_suppressed_total', { signature: 'k8s_api_connection' })).to.equal(1);
-    expect(one(m, 'tracee_sig_evictions_total', { signature: 'k8s_api_connection', state: 'containers' })).to.equal(1);
-    expect(one(m, 'tracee_sig_containers_tracked', { signature: 'k8s_api_connection' })).to.equal(1);
+    expect(one(m, 'tracee_sig_findings_total', { signature: 'TRC-1013' })).to.equal(1);
+    expect(one(m, 'tracee_sig_allowlist_matches_total', { signature: 'TRC-1013', rule: 'green-team' })).to.equal(1);
+    expect(one(m, 'tracee_sig_dedup_suppressed_total', { signature: 'TRC-1013' })).to.equal(1);
+    expect(one(m, 'tracee_sig_evictions_total', { signature: 'TRC-1013', state: 'containers' })).to.equal(1);
+    expect(one(m, 'tracee_sig_containers_tracked', { signature: 'TRC-1013' })).to.equal(1);
     expect(one(m, 'tracee_sig_events_total', { name: 'sched_process_exec', origin: 'container' })).to.equal(2);
     expect(one(m, 'tracee_sig_events_total', { name: 'security_socket_connect', origin: 'container' })).to.equal(3);
     expect(one(m, 'tracee_sig_events_dispatched_total')).to.equal(5);
@@ -63,8 +63,8 @@ describe('Metrics (in-process)', () => {
     hostB.dispatch(event(CURRENT_EXEC));
     expect(total(await exposition(a), 'tracee_sig_events_total')).to.equal(2);
     expect(total(await exposition(b), 'tracee_sig_events_total')).to.equal(1);
-    expect(one(await exposition(a), 'tracee_sig_findings_total', { signature: 'k8s_api_connection' })).to.equal(1);
-    expect(one(await exposition(b), 'tracee_sig_findings_total', { signature: 'k8s_api_connection' })).to.equal(0);
+    expect(one(await exposition(a), 'tracee_sig_findings_total', { signature: 'TRC-1013' })).to.equal(1);
+    expect(one(await exposition(b), 'tracee_sig_findings_total', { signature: 'TRC-1013' })).to.equal(0);
   });
 
   it('reads zeros before any host is watched, and a readiness of "starting"', async () => {

@@ -49,11 +49,11 @@ describe('tracee-sig replay --metrics', function () {
     expect(one(m, 'tracee_sig_events_total', { name: 'security_socket_connect', origin: 'container' })).to.equal(4);
     expect(one(m, 'tracee_sig_events_total', { name: 'container_remove', origin: 'host' })).to.equal(1);
     expect(one(m, 'tracee_sig_events_total', { name: 'openat', origin: 'unknown' })).to.equal(1);
-    expect(one(m, 'tracee_sig_findings_total', { signature: 'k8s_api_connection' })).to.equal(findings);
+    expect(one(m, 'tracee_sig_findings_total', { signature: 'TRC-1013' })).to.equal(findings);
     expect(one(m, 'tracee_sig_events_dispatched_total')).to.equal(7);
     expect(one(m, 'tracee_sig_event_processing_seconds_count')).to.equal(7);
     expect(total(m, 'tracee_sig_malformed_total')).to.equal(0);
-    expect(one(m, 'tracee_sig_containers_tracked', { signature: 'k8s_api_connection' })).to.equal(1);
+    expect(one(m, 'tracee_sig_containers_tracked', { signature: 'TRC-1013' })).to.equal(1);
 
     // Part 2: the connect lines again (the tools container is still armed: 1 finding, 4 connects),
     // and one malformed line of each reason replay can meet.
@@ -67,7 +67,7 @@ describe('tracee-sig replay --metrics', function () {
     await until('part 2 counted', async () => one((m = await scrape(base)), 'tracee_sig_events_dispatched_total') === 11 && total(m, 'tracee_sig_malformed_total') === 3);
     expect(one(m, 'tracee_sig_events_total', { name: 'security_socket_connect', origin: 'container' })).to.equal(8);
     expect(total(m, 'tracee_sig_events_total')).to.equal(12);
-    expect(one(m, 'tracee_sig_findings_total', { signature: 'k8s_api_connection' })).to.equal(findings + 1);
+    expect(one(m, 'tracee_sig_findings_total', { signature: 'TRC-1013' })).to.equal(findings + 1);
     expect(one(m, 'tracee_sig_malformed_total', { reason: 'json' })).to.equal(1);
     expect(one(m, 'tracee_sig_malformed_total', { reason: 'field' })).to.equal(1);
     expect(one(m, 'tracee_sig_malformed_total', { reason: 'oversized' })).to.equal(1);
