@@ -178,10 +178,12 @@ export class SignatureHost {
     for (const s of this.signatures) s.close();
   }
 
-  /** Signature counters, keyed by signature event name. */
+  /** Per signature, keyed by its event name: events dispatched to it, its findings, then its own counters. */
   signatureCounters(): Record<string, Record<string, number>> {
     const out: Record<string, Record<string, number>> = {};
-    for (const s of this.signatures) if (s.counters) out[s.metadata.eventName] = s.counters();
+    this.signatures.forEach((s, i) => {
+      out[s.metadata.eventName] = { dispatched: this.dispatchedBySignature[i], findings: this.findingsBySignature[i], ...s.counters?.() };
+    });
     return out;
   }
 
