@@ -74,7 +74,7 @@ describe('running a case', () => {
 
     const unknown = await run(`name: counters\nevents:${KUBECTL_EVENTS}\nexpect:\n  findings: [{}]\n  counters: {k8s_api_connection: {learned: 1}, other_sig: {x: 1}}\n`);
     expect(unknown.status).to.equal('error');
-    expect(unknown.problems[0]).to.match(/^expect\.counters\.k8s_api_connection\.learned: no such counter; known: execsSeen, /);
+    expect(unknown.problems[0]).to.match(/^expect\.counters\.k8s_api_connection\.learned: no such counter; known: dispatched, findings, execsSeen, /);
     expect(unknown.problems[1]).to.equal('expect.counters.other_sig: no signature produces "other_sig"; known: k8s_api_connection');
 
     const tmp = new TempDir();
