@@ -94,7 +94,7 @@ export class HostedSignature implements Signature {
     const interceptors: Interceptor[] = [];
     if (this.allowlist) interceptors.push(allowlistInterceptor(this.allowlist));
     if (this.dedup) interceptors.push(dedupInterceptor(this.dedup, new Interner()));
-    this.dispatch = compose(interceptors, (d) => ctx.emit({ trigger: d.trigger, data: d.data, severity: d.severity }));
+    this.dispatch = compose(interceptors, (d) => ctx.emit({ trigger: d.trigger, data: d.last ? [...d.data, ...d.last] : d.data, severity: d.severity }));
     Object.assign(this.dataSources, ctx.dataSources);
   }
 

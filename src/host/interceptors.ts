@@ -15,6 +15,8 @@ export interface FindingDraft {
   severity?: number;
   /** What makes two findings of one container repeats (default: the data's values). */
   key?: string;
+  /** Fields an interceptor adds that go after every other (allowed_by), so the data reads as before the interceptors moved here. */
+  last?: EventValue[];
 }
 
 export type Dispatch = (draft: FindingDraft) => void;
@@ -40,7 +42,7 @@ export function allowlistInterceptor(allowlist: Allowlist): Interceptor {
     const allowedBy = allowlist.allow(draft.trigger);
     if (allowedBy === undefined) return next(draft);
     if (allowlist.mode !== 'audit') return;
-    next({ ...draft, severity: Severity.INFO, data: [...draft.data, { name: 'allowed_by', str: allowedBy }] });
+    next({ ...draft, severity: Severity.INFO, last: [...(draft.last ?? []), { name: 'allowed_by', str: allowedBy }] });
   };
 }
 

@@ -68,6 +68,11 @@ describe('finding interceptors', () => {
     expect(r.findings[0].threat?.severity).to.equal(0);
   });
 
+  it('audit and dedup together: count, then allowed_by, after the signature\'s data (as TRC-1013 wrote them)', () => {
+    const r = run({ allowlist: { mode: 'audit', rules: [{ name: 'ops', namespace: 'ops' }] }, dedup: { windowSeconds: 60 } }, [openat('c1', '/etc/shadow', 1, 'ops')]);
+    expect(r.findings[0].data.map((v) => v.name)).to.deep.equal(['path', 'count', 'allowed_by']);
+  });
+
   it('dedup: repeats per container and finding key within the window are counted, then carried by the next finding', () => {
     const r = run({ dedup: { windowSeconds: 60 } }, [
       openat('c1', '/etc/shadow', 0),
