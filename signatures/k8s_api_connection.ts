@@ -10,7 +10,8 @@ import { Severity } from '../src/model/event.js';
 import { comm, containerId, sockaddrArg } from '../src/model/accessors.js';
 import { addressKey } from '../src/model/address.js';
 import { defineSignature, type Finding } from '../src/sdk/signature.js';
-import { ClusterAddresses, hostnameOf, isStateKey, KeyTable, NAME_PREFIX } from './k8s_api_connection/addresses.js';
+import { Interner } from '../src/sdk/interner.js';
+import { ClusterAddresses, hostnameOf, isStateKey, NAME_PREFIX } from './k8s_api_connection/addresses.js';
 import { apiServerValues, execEnvironment, looksTruncated } from './k8s_api_connection/environment.js';
 
 export { apiServerValues, looksTruncated } from './k8s_api_connection/environment.js';
@@ -80,7 +81,7 @@ export default defineSignature<K8sApiConnectionConfig, string[], { learned: stri
   create(config, { containers, dataSources }) {
     const cluster = new ClusterAddresses(config.learnAfterContainers, config.maxLearnCandidates, config.maxLearnedAddresses);
     for (const text of config.addresses) cluster.configured.add(addressKey(text)!);
-    const keys = new KeyTable();
+    const keys = new Interner(); // most containers show the same one or two addresses
     /** Count why a connect matched; true. */
     const hit = (why: 'matchedContainerEnv' | 'matchedClusterConfigured' | 'matchedClusterLearned' | 'matchedHostname') => ++n[why] > 0;
     const n = {

@@ -98,16 +98,3 @@ export class ClusterAddresses {
     }
   }
 }
-
-
-/** Shares equal address keys between containers (most show the same one or two); bounded. */
-export class KeyTable {
-  private readonly table = new Map<string, string>();
-  constructor(readonly max = 4096) {}
-  intern(key: string): string {
-    const known = this.table.get(key);
-    if (known !== undefined) return known;
-    if (this.table.size < this.max) this.table.set(key, key);
-    return key;
-  }
-}

@@ -9,7 +9,8 @@ import type { DataSources, EventSelector, Signal, Signature, SignatureContext, S
 import type { AnyDefinition, Detector, Finding, JsonSchema } from '../sdk/signature.js';
 import { Allowlist } from './allowlist.js';
 import { ContainerStore } from './container-state.js';
-import { DedupWindow, Interner } from './dedup.js';
+import { Interner } from '../sdk/interner.js';
+import { DedupWindow } from './dedup.js';
 import { allowlistInterceptor, compose, dedupInterceptor, type Dispatch, type Interceptor } from './interceptors.js';
 import { HOST_FORMATS } from './formats.js';
 import { schemaChecker } from './schema.js';

@@ -6,7 +6,8 @@ import type { Event, EventValue } from '../model/event.js';
 import { Severity } from '../model/event.js';
 import { containerId } from '../model/accessors.js';
 import type { Allowlist } from './allowlist.js';
-import type { DedupWindow, Interner } from './dedup.js';
+import type { Interner } from '../sdk/interner.js';
+import type { DedupWindow } from './dedup.js';
 
 /** A finding on its way out: what the signature returned, as interceptors change it. */
 export interface FindingDraft {

@@ -3,6 +3,7 @@
 // the model's readers below and returns findings. Its tests use
 // tracee-sig/testing (case files, runCase) with `{ signatures: [definition] }`.
 export { defineSignature } from './signature.js';
+export { Interner } from './interner.js';
 export type {
   AnyDefinition,
   AdviceContext,

@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import type { Event } from '../../src/model/event.js';
 import { Allowlist } from '../../src/host/allowlist.js';
-import { DedupWindow, Interner } from '../../src/host/dedup.js';
+import { DedupWindow } from '../../src/host/dedup.js';
+import { Interner } from '../../src/sdk/interner.js';
 import { HostedSignature } from '../../src/host/instance.js';
 import { allowlistInterceptor, compose, dedupInterceptor, type FindingDraft, type Interceptor } from '../../src/host/interceptors.js';
 import { SignatureHost } from '../../src/host/host.js';
