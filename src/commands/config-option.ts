@@ -14,8 +14,9 @@ export const CONFIG_OPTIONS = {
   'signatures-dir': { type: 'string', multiple: true },
 } as const;
 
-export const CONFIG_HELP = `  -c, --config FILE       configuration (YAML or JSON): allowlist, cluster-wide
-                          API server addresses, dedup, limits, state file; see
+export const CONFIG_HELP = `  -c, --config FILE       configuration (YAML or JSON): a section per signature
+                          (allowlist, dedup, TRC-1013's API server addresses and
+                          limits), hostname resolution, state file; see
                           \`tracee-sig config schema\` and docs/config.example.yaml
       --api-server ADDR   an API server address that applies to every container
                           (repeatable; added to signatures.TRC-1013.addresses)
