@@ -13,6 +13,10 @@ import { findCaseFiles } from '../../src/testing/discover.js';
 import { loadCases } from '../../src/testing/case-file.js';
 import { failureReport, runCase } from '../../src/testing/run.js';
 import { ROOT, tracee } from '../support/cli.js';
+import { SignatureClient } from '../../src/server/client.js';
+import { parseAddress } from '../../src/server/listen-address.js';
+import { decodeFindingBatch } from '../../src/server/protocol.js';
+import { batchOf, serve, tempDir } from '../server/helpers.js';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'cloud-metadata');
 const FIXTURES = path.join(ROOT, 'fixtures');
@@ -56,5 +60,33 @@ describe('acceptance: a new signature touches only its own folder', () => {
     expect(r.status, r.stderr).to.equal(0);
     const findings = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(findings.map((f) => [f.name, f.threat.properties.signatureID, f.data[0].str])).to.deep.equal([['cloud_metadata_connection', 'EX-CLOUD-METADATA', '169.254.169.254']]);
+  });
+
+  it('serve offers the example beside TRC-1013 (what the Tracee plugin registers) and answers with its finding', async function () {
+    this.timeout(30000);
+    const dir = tempDir();
+    const served = await serve(dir, ['--signatures-dir', path.join(EXAMPLE, 'dist')]);
+    const client = new SignatureClient(parseAddress(served.address));
+    try {
+      await client.ready(10000);
+      const m = await client.getMetadata();
+      expect(m.signatures.map((x: { id: string }) => x.id)).to.deep.equal(['TRC-1013', 'EX-CLOUD-METADATA']);
+      const sel = await client.getSelectedEvents();
+      expect(sel.selectors).to.deep.include({ source: 'tracee', name: 'security_socket_connect', origin: 'container', signature_id: 'EX-CLOUD-METADATA' });
+      const lines = fs.readFileSync(path.join(EXAMPLE, 'recording.json'), 'utf8').split('\n').filter(Boolean);
+      const call = client.onEvents();
+      const answers: ReturnType<typeof decodeFindingBatch>[] = [];
+      call.on('data', (b: Buffer) => answers.push(decodeFindingBatch(b)));
+      const done = new Promise((resolve) => call.on('status', resolve));
+      call.write(batchOf(lines));
+      call.end();
+      await done;
+      const names = answers.flatMap((a) => a.findings.map((f) => f.name));
+      expect(names).to.deep.equal(['cloud_metadata_connection']);
+    } finally {
+      client.close();
+      await served.stop('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
