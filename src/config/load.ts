@@ -87,7 +87,7 @@ function validate(data: unknown, definitions: readonly AnyDefinition[]): string[
 const LEGACY_KEYS: [string, string][] = [
   ['apiServer.addresses', 'signatures.TRC-1013.addresses'],
   ['apiServer.learnAfterContainers', 'signatures.TRC-1013.learnAfterContainers'],
-  ['apiServer.resolveHostnames', 'hostnames (and signatures.TRC-1013.resolveHostnames: true)'],
+  ['apiServer.resolveHostnames', 'hostnames'],
   ['allowlist', 'signatures.TRC-1013.allowlist'],
   ['dedup', 'signatures.TRC-1013.dedup'],
   ['limits.maxContainers', 'signatures.TRC-1013.maxContainers'],
