@@ -70,8 +70,8 @@ type Bridge struct {
 	done    chan struct{}
 	conn    *grpc.ClientConn
 
-	queue chan protocol.Event
-	nudge chan struct{} // a flush asks the sender not to linger
+	queue atomic.Pointer[chan protocol.Event] // replaced when the bridge starts again
+	nudge chan struct{}                        // a flush asks the sender not to linger
 
 	cbMu sync.RWMutex // held (read) around every Callback; Close takes it to wait them out
 
@@ -121,8 +121,9 @@ func (b *Bridge) Stats() Stats {
 func (b *Bridge) attach(p *Proxy, ctx detect.SignatureContext) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.stopped {
-		return fmt.Errorf("%s%s: the bridge was closed; Tracee must reload the plugin", logPrefix, p.spec.Metadata.ID)
+	if b.stopped { // initialised again after the last Close (a host replaying several sources): start afresh
+		b.started, b.stopped = false, false
+		b.signalled.Store(false)
 	}
 	b.cbMu.Lock()
 	p.cb = ctx.Callback
@@ -156,7 +157,8 @@ func (b *Bridge) attach(p *Proxy, ctx detect.SignatureContext) error {
 		}
 	}
 	b.cfg, b.conn = cfg, conn
-	b.queue = make(chan protocol.Event, cfg.QueueSize)
+	queue := make(chan protocol.Event, cfg.QueueSize)
+	b.queue.Store(&queue)
 	runCtx, cancel := context.WithCancel(context.Background())
 	b.cancel, b.done = cancel, make(chan struct{})
 	b.started = true
@@ -166,7 +168,7 @@ func (b *Bridge) attach(p *Proxy, ctx detect.SignatureContext) error {
 	}
 	b.log.Infow(logPrefix+"started: this plugin's "+strings.Join(ids, ", ")+" are answered by tracee-sig serve",
 		"signatures_from", b.source, "config", cfg.String())
-	go b.run(runCtx)
+	go b.run(runCtx, queue)
 	return nil
 }
 
@@ -226,7 +228,7 @@ func (b *Bridge) waitCallbacks() {
 // enqueue never blocks: a full queue drops the event and counts it.
 func (b *Bridge) enqueue(ev protocol.Event) {
 	select {
-	case b.queue <- ev:
+	case *b.queue.Load() <- ev:
 		b.accepted.Add(1)
 	default:
 		n := b.dropped.Add(1)
@@ -281,14 +283,14 @@ func (b *Bridge) sourceComplete(source string) {
 	}
 }
 
-func (b *Bridge) run(ctx context.Context) {
+func (b *Bridge) run(ctx context.Context, queue chan protocol.Event) {
 	defer close(b.done)
 	backoff := b.cfg.BackoffMin
 	for first := true; ; first = false {
 		if !first {
 			b.reconnects.Add(1)
 		}
-		answered, err := b.session(ctx)
+		answered, err := b.session(ctx, queue)
 		if ctx.Err() != nil {
 			return
 		}
@@ -298,7 +300,7 @@ func (b *Bridge) run(ctx context.Context) {
 		if b.connLog.allow() {
 			b.log.Warnw(logPrefix+"no stream to tracee-sig serve; reconnecting (events wait in the queue, then are dropped and counted)",
 				"address", b.cfg.Address, "error", err.Error(), "retry_in", backoff.String(),
-				"queued", len(b.queue), "dropped_total", b.dropped.Load(), "lost_total", b.lost.Load())
+				"queued", len(queue), "dropped_total", b.dropped.Load(), "lost_total", b.lost.Load())
 		}
 		select {
 		case <-ctx.Done():
@@ -362,7 +364,7 @@ func (f *inFlight) drain() (events int) {
 var errNoAnswer = errors.New("serve did not answer a batch within the answer timeout")
 
 // session is one OnEvents stream, from opening to its end. It reports whether any batch was answered.
-func (b *Bridge) session(parent context.Context) (answered bool, err error) {
+func (b *Bridge) session(parent context.Context, queue chan protocol.Event) (answered bool, err error) {
 	defer b.contain("sender", &err)
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
@@ -415,7 +417,7 @@ func (b *Bridge) session(parent context.Context) (answered bool, err error) {
 			}
 		}
 	}()
-	sendErr := b.send(ctx, stream, pending, window)
+	sendErr := b.send(ctx, queue, stream, pending, window)
 	cancel()
 	<-recvDone
 	if n := pending.drain(); n > 0 {
@@ -437,7 +439,7 @@ func (b *Bridge) session(parent context.Context) (answered bool, err error) {
 }
 
 // send batches the queue onto the stream until the stream or the bridge ends.
-func (b *Bridge) send(ctx context.Context, stream grpc.ClientStream, pending *inFlight, window chan struct{}) error {
+func (b *Bridge) send(ctx context.Context, queue chan protocol.Event, stream grpc.ClientStream, pending *inFlight, window chan struct{}) error {
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
 	var frame []byte
@@ -448,20 +450,20 @@ func (b *Bridge) send(ctx context.Context, stream grpc.ClientStream, pending *in
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case ev := <-b.queue:
+		case ev := <-queue:
 			events = append(events, ev)
 		}
 	fill:
 		for len(events) < b.cfg.BatchSize {
 			select {
-			case ev := <-b.queue:
+			case ev := <-queue:
 				events = append(events, ev)
 				continue
 			default:
 			}
 			linger.Reset(b.cfg.BatchLinger)
 			select {
-			case ev := <-b.queue:
+			case ev := <-queue:
 				linger.Stop()
 				events = append(events, ev)
 			case <-linger.C:

@@ -112,3 +112,14 @@ func (p *Proxy) selects(sel protocol.Selector) bool {
 	}
 	return false
 }
+
+// BridgeStats exposes the shared bridge's counters to a host that loaded the
+// plugin (only builtin types, so a host can assert it without importing us).
+func (p *Proxy) BridgeStats() map[string]uint64 {
+	s := p.bridge.Stats()
+	return map[string]uint64{
+		"accepted": s.Accepted, "dropped": s.Dropped, "lost": s.Lost, "unconvertible": s.Unconvertible,
+		"sent": s.Sent, "answered": s.Answered, "findings": s.Findings, "findings_dropped": s.FindingsDropped,
+		"reconnects": s.Reconnects, "callback_panics": s.CallbackPanics, "bridge_panics": s.BridgePanics,
+	}
+}
