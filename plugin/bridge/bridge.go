@@ -442,7 +442,6 @@ func (b *Bridge) session(parent context.Context, queue chan protocol.Event) (ans
 func (b *Bridge) send(ctx context.Context, queue chan protocol.Event, stream grpc.ClientStream, pending *inFlight, window chan struct{}) error {
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
-	var frame []byte
 	encoded := make([][]byte, 0, b.cfg.BatchSize)
 	var scratch []byte
 	for {
@@ -506,7 +505,8 @@ func (b *Bridge) send(ctx context.Context, queue chan protocol.Event, stream grp
 		for i := 0; i+1 < len(starts); i++ {
 			encoded = append(encoded, scratch[starts[i]:starts[i+1]])
 		}
-		frame = AppendEventBatch(frame[:0], encoded)
+		// A new frame each time: grpc may still hold the previous one after SendMsg returns.
+		frame := AppendEventBatch(make([]byte, 0, len(scratch)+4*len(encoded)), encoded)
 		pending.push(sentBatch{events: kept, at: time.Now()})
 		if err := stream.SendMsg(&frame); err != nil {
 			return err // the batch is in pending: counted as lost by session
