@@ -3,17 +3,16 @@ package bridge
 import (
 	"bufio"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 )
 
-// CodeDir is the directory of the file this code was loaded from (the .so when
-// Tracee opened the plugin), found in /proc/self/maps; "" when unknown. Tracee
-// does not tell a plugin where it lives, and settings sit next to the .so.
-func CodeDir() string {
-	pc := uint64(reflect.ValueOf(CodeDir).Pointer())
+// CodeFile is the file this code was loaded from (the .so when Tracee opened the
+// plugin), found in /proc/self/maps; "" when unknown. Tracee does not tell a
+// plugin where it lives, and its settings sit next to the .so.
+func CodeFile() string {
+	pc := uint64(reflect.ValueOf(CodeFile).Pointer())
 	f, err := os.Open("/proc/self/maps")
 	if err != nil {
 		return ""
@@ -33,7 +32,7 @@ func CodeDir() string {
 		start, err1 := strconv.ParseUint(lo, 16, 64)
 		end, err2 := strconv.ParseUint(hi, 16, 64)
 		if err1 == nil && err2 == nil && pc >= start && pc < end && strings.HasPrefix(fields[5], "/") {
-			return filepath.Dir(strings.Join(fields[5:], " "))
+			return strings.Join(fields[5:], " ")
 		}
 	}
 	return ""
