@@ -18,24 +18,35 @@ import (
 // sa_family_t of event_data.proto.
 var families = map[string]uint64{"AF_UNIX": 1, "AF_LOCAL": 1, "AF_INET": 2, "AF_INET6": 10}
 
+// begin starts a length-delimited field at the end of b; end closes it. The
+// body is written in place and its length inserted once known, so nested
+// messages cost no allocation.
+func begin(b []byte, num protowire.Number) ([]byte, int) {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return b, len(b)
+}
+
+func end(b []byte, start int) []byte {
+	size := len(b) - start
+	n := protowire.SizeVarint(uint64(size))
+	b = append(b, make([]byte, n)...)
+	copy(b[start+n:], b[start:start+size])
+	protowire.AppendVarint(b[start:start], uint64(size))
+	return b
+}
+
 func appendTimestamp(b []byte, num protowire.Number, nanos int) []byte {
 	if nanos == 0 {
 		return b
 	}
-	var m []byte
 	sec, ns := int64(nanos)/1e9, int64(nanos)%1e9
 	if ns < 0 { // google.protobuf.Timestamp: nanos is never negative
 		sec, ns = sec-1, ns+1e9
 	}
-	if sec != 0 {
-		m = protowire.AppendTag(m, 1, protowire.VarintType)
-		m = protowire.AppendVarint(m, uint64(sec))
-	}
-	if ns != 0 {
-		m = protowire.AppendTag(m, 2, protowire.VarintType)
-		m = protowire.AppendVarint(m, uint64(ns))
-	}
-	return appendMessage(b, num, m)
+	b, at := begin(b, num)
+	b = appendVarint(b, 1, uint64(sec))
+	b = appendVarint(b, 2, uint64(ns))
+	return end(b, at)
 }
 
 func appendMessage(b []byte, num protowire.Number, m []byte) []byte {
@@ -61,7 +72,9 @@ func appendVarint(b []byte, num protowire.Number, v uint64) []byte {
 
 // google.protobuf.UInt32Value: present even when zero (pid 0 is a value).
 func appendUInt32Value(b []byte, num protowire.Number, v int) []byte {
-	return appendMessage(b, num, appendVarint(nil, 1, uint64(uint32(v))))
+	b, at := begin(b, num)
+	b = appendVarint(b, 1, uint64(uint32(v)))
+	return end(b, at)
 }
 
 // AppendEvent writes e as a tracee.v1beta1.Event: timestamp (exact nanoseconds),
@@ -73,81 +86,97 @@ func AppendEvent(b []byte, e *trace.Event) (out []byte, unconverted int) {
 	b = appendVarint(b, 2, uint64(uint32(e.EventID)))
 	b = appendString(b, 3, e.EventName)
 	if len(e.MatchedPolicies) > 0 {
-		var p []byte
+		var at int
+		b, at = begin(b, 4)
 		for _, name := range e.MatchedPolicies {
-			p = protowire.AppendTag(p, 1, protowire.BytesType)
-			p = protowire.AppendString(p, name)
+			b = protowire.AppendTag(b, 1, protowire.BytesType)
+			b = protowire.AppendString(b, name)
 		}
-		b = appendMessage(b, 4, p)
+		b = end(b, at)
 	}
-	b = appendMessage(b, 5, appendWorkload(nil, e))
+	b = appendWorkload(b, e)
 	for i := range e.Args {
-		v, ok := appendValue(nil, &e.Args[i])
-		if !ok {
+		var at int
+		var ok bool
+		b, at = begin(b, 6)
+		if b, ok = appendValue(b, &e.Args[i]); !ok {
 			unconverted++
 		}
-		b = appendMessage(b, 6, v)
+		b = end(b, at)
 	}
 	return b, unconverted
 }
 
 func appendWorkload(b []byte, e *trace.Event) []byte {
-	var thread []byte
-	thread = appendTimestamp(thread, 1, e.ThreadStartTime)
-	thread = appendString(thread, 2, e.ProcessName)
-	thread = appendUInt32Value(thread, 3, int(e.ThreadEntityId))
-	thread = appendUInt32Value(thread, 4, e.HostThreadID)
-	thread = appendUInt32Value(thread, 5, e.ThreadID)
-	thread = appendString(thread, 6, e.Syscall)
-	if e.ContextFlags.IsCompat {
-		thread = appendVarint(thread, 7, 1)
-	}
-	var process []byte
+	b, workload := begin(b, 5)
+	b, process := begin(b, 1)
 	if e.Executable.Path != "" {
-		process = appendMessage(process, 1, appendString(nil, 1, e.Executable.Path))
+		var at int
+		b, at = begin(b, 1)
+		b = appendString(b, 1, e.Executable.Path)
+		b = end(b, at)
 	}
-	process = appendUInt32Value(process, 2, int(e.ProcessEntityId))
-	process = appendUInt32Value(process, 3, e.HostProcessID)
-	process = appendUInt32Value(process, 4, e.ProcessID)
-	process = appendMessage(process, 5, appendUInt32Value(nil, 1, e.UserID))
-	process = appendMessage(process, 6, thread)
+	b = appendUInt32Value(b, 2, int(e.ProcessEntityId))
+	b = appendUInt32Value(b, 3, e.HostProcessID)
+	b = appendUInt32Value(b, 4, e.ProcessID)
+	b, user := begin(b, 5)
+	b = appendUInt32Value(b, 1, e.UserID)
+	b = end(b, user)
+	b, thread := begin(b, 6)
+	b = appendTimestamp(b, 1, e.ThreadStartTime)
+	b = appendString(b, 2, e.ProcessName)
+	b = appendUInt32Value(b, 3, int(e.ThreadEntityId))
+	b = appendUInt32Value(b, 4, e.HostThreadID)
+	b = appendUInt32Value(b, 5, e.ThreadID)
+	b = appendString(b, 6, e.Syscall)
+	if e.ContextFlags.IsCompat {
+		b = appendVarint(b, 7, 1)
+	}
+	b = end(b, thread)
 	if e.ParentEntityId != 0 || e.HostParentProcessID != 0 {
-		var parent []byte
-		parent = appendUInt32Value(parent, 2, int(e.ParentEntityId))
-		parent = appendUInt32Value(parent, 3, e.HostParentProcessID)
-		parent = appendUInt32Value(parent, 4, e.ParentProcessID)
-		process = appendMessage(process, 7, parent)
+		var parent int
+		b, parent = begin(b, 7)
+		b = appendUInt32Value(b, 2, int(e.ParentEntityId))
+		b = appendUInt32Value(b, 3, e.HostParentProcessID)
+		b = appendUInt32Value(b, 4, e.ParentProcessID)
+		b = end(b, parent)
 	}
-	b = appendMessage(b, 1, process)
+	b = end(b, process)
 
 	id := e.Container.ID
 	if id == "" {
 		id = e.ContainerID
 	}
 	if id != "" {
-		var c []byte
-		c = appendString(c, 1, id)
-		c = appendString(c, 2, e.Container.Name)
+		var c int
+		b, c = begin(b, 2)
+		b = appendString(b, 1, id)
+		b = appendString(b, 2, e.Container.Name)
 		if e.Container.ImageName != "" || e.Container.ImageDigest != "" {
-			var img []byte
-			img = appendString(img, 2, e.Container.ImageDigest)
-			img = appendString(img, 3, e.Container.ImageName)
-			c = appendMessage(c, 3, img)
+			var img int
+			b, img = begin(b, 3)
+			b = appendString(b, 2, e.Container.ImageDigest)
+			b = appendString(b, 3, e.Container.ImageName)
+			b = end(b, img)
 		}
 		if e.ContextFlags.ContainerStarted {
-			c = appendVarint(c, 4, 1)
+			b = appendVarint(b, 4, 1)
 		}
-		b = appendMessage(b, 2, c)
+		b = end(b, c)
 	}
 	if k := e.Kubernetes; k.PodName != "" {
-		var pod, k8s []byte
-		pod = appendString(pod, 1, k.PodName)
-		pod = appendString(pod, 2, k.PodUID)
-		k8s = appendMessage(k8s, 1, pod)
-		k8s = appendMessage(k8s, 2, appendString(nil, 1, k.PodNamespace))
-		b = appendMessage(b, 3, k8s)
+		var k8s, pod, ns int
+		b, k8s = begin(b, 3)
+		b, pod = begin(b, 1)
+		b = appendString(b, 1, k.PodName)
+		b = appendString(b, 2, k.PodUID)
+		b = end(b, pod)
+		b, ns = begin(b, 2)
+		b = appendString(b, 1, k.PodNamespace)
+		b = end(b, ns)
+		b = end(b, k8s)
 	}
-	return b
+	return end(b, workload)
 }
 
 // appendValue writes one tracee.v1beta1.EventValue; false when the Go type has no kind.
@@ -189,12 +218,13 @@ func appendValue(b []byte, a *trace.Argument) ([]byte, bool) {
 		b = protowire.AppendTag(b, 8, protowire.VarintType)
 		b = protowire.AppendVarint(b, protowire.EncodeBool(v))
 	case []string:
-		var m []byte
+		var at int
+		b, at = begin(b, 9)
 		for _, s := range v {
-			m = protowire.AppendTag(m, 1, protowire.BytesType)
-			m = protowire.AppendString(m, s)
+			b = protowire.AppendTag(b, 1, protowire.BytesType)
+			b = protowire.AppendString(b, s)
 		}
-		b = appendMessage(b, 9, m)
+		b = end(b, at)
 	case []int32:
 		b = appendMessage(b, 10, packedInt32(v))
 	case [2]int32:
@@ -213,7 +243,8 @@ func appendValue(b []byte, a *trace.Argument) ([]byte, bool) {
 		if _, ok := v["sa_family"]; !ok {
 			return b, false
 		}
-		return appendMessage(b, 12, sockaddr(v)), true
+		b, at := begin(b, 12)
+		return end(sockaddr(b, v), at), true
 	case map[string]interface{}:
 		if _, ok := v["sa_family"]; !ok {
 			return b, false
@@ -222,7 +253,8 @@ func appendValue(b []byte, a *trace.Argument) ([]byte, bool) {
 		for k, x := range v {
 			text[k] = fmt.Sprint(x)
 		}
-		return appendMessage(b, 12, sockaddr(text)), true
+		b, at := begin(b, 12)
+		return end(sockaddr(b, text), at), true
 	case float64:
 		b = appendMessage(b, 14, timespec(v))
 	case float32:
@@ -258,8 +290,7 @@ func packedInt32(v []int32) []byte {
 }
 
 // sockaddr writes a SockAddr from Tracee's map form ({"sa_family":"AF_INET","sin_addr":…,"sin_port":"443"}).
-func sockaddr(m map[string]string) []byte {
-	var b []byte
+func sockaddr(b []byte, m map[string]string) []byte {
 	b = appendVarint(b, 1, families[m["sa_family"]])
 	b = appendString(b, 2, m["sun_path"])
 	b = appendString(b, 3, m["sin_addr"])
