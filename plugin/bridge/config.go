@@ -78,9 +78,10 @@ func positiveDuration(dst func(*Config) *time.Duration) func(*Config, string) er
 var settings = []setting{
 	{"TRACEE_SIG_ADDRESS", func(c *Config, v string) error {
 		if strings.TrimSpace(v) == "" {
-			return fmt.Errorf("expected an address such as unix:///var/run/tracee-sig.sock or 127.0.0.1:50051")
+			return fmt.Errorf("expected an address such as unix:///var/run/tracee-sig.sock or tcp://127.0.0.1:50051")
 		}
-		c.Address = strings.TrimSpace(v)
+		// serve's own spelling tcp://HOST:PORT is grpc's HOST:PORT.
+		c.Address = strings.TrimPrefix(strings.TrimSpace(v), "tcp://")
 		return nil
 	}},
 	{"TRACEE_SIG_QUEUE_SIZE", positiveInt(func(c *Config) *int { return &c.QueueSize }, 1<<24)},
