@@ -3,7 +3,7 @@
 NPM_INSTALL_STAMP := node_modules/.install-stamp
 
 .PHONY: install build run test test-deps bench bench-memory bench-grpc bench-replay soak clean \
-	plugin plugin-test plugin-test-if-go plugin-check bench-plugin go-check
+	plugin plugin-builtin plugin-test plugin-test-if-go plugin-check bench-plugin go-check
 
 install: $(NPM_INSTALL_STAMP)
 
@@ -87,17 +87,26 @@ endif
 
 # Bridge unit tests (race detector), then tracee-sig.so loaded by Tracee v0.24.1's own
 # loader beside Tracee's built-in signatures, against a real serve.
-plugin-test: plugin
-	cd plugin && $(GO) test -race -count=1 ./bridge/ ./cmd/...
+# Tracee v0.24.1's built-in signatures built as plugins in the test host's module:
+# as Tracee ships them, and with the image recipe's edit (no TRC-1013).
+plugin-builtin: go-check
 	cd plugin/host && $(GO) build -buildmode=plugin -o $(abspath dist/tracee-builtin/builtin.so) github.com/aquasecurity/tracee/signatures/golang
-	@# The same edit as deploy/tracee-image: Tracee's signatures without its TRC-1013.
 	rm -rf plugin/host/_build && mkdir -p plugin/host/_build/builtin-without-trc1013
 	src=$$(cd plugin/host && $(GO) list -m -f '{{.Dir}}' github.com/aquasecurity/tracee)/signatures/golang; \
 	  for f in $$src/*.go; do case $$f in *_test.go) ;; *) cp $$f plugin/host/_build/builtin-without-trc1013/ ;; esac; done
 	chmod -R u+w plugin/host/_build && sed -i '/&K8sApiConnection{},/d' plugin/host/_build/builtin-without-trc1013/export.go
 	cd plugin/host && $(GO) build -buildmode=plugin -o $(abspath dist/tracee-builtin-without-trc1013/builtin.so) ./_build/builtin-without-trc1013
+
+# Bridge unit tests (race detector), then tracee-sig.so loaded by Tracee v0.24.1's own
+# loader beside Tracee's built-in signatures, against a real serve.
+plugin-test: plugin plugin-builtin
+	cd plugin && $(GO) test -race -count=1 ./bridge/ ./cmd/...
 	@mkdir -p dist/plugin
 	cd plugin/host && { $(GO) test -count=1 -v . > $(abspath dist/plugin/host-test.log) 2>&1; status=$$?; grep -v '^=== ' $(abspath dist/plugin/host-test.log); exit $$status; }
+
+# Events/s host -> tracee-sig.so -> serve -> Callback, beside Tracee's TRC-1013; writes bench/RESULTS.md.
+bench-plugin: plugin plugin-builtin
+	cd plugin/host && $(GO) run ./cmd/bench-plugin -root ../.. -results ../../bench/RESULTS.md
 
 plugin-test-if-go:
 	@if [ -n "$(GO_PROBLEM)" ]; then echo "plugin tests SKIPPED: $(GO_PROBLEM); they need Go >= $(GO_REQUIRED)"; \

@@ -71,11 +71,11 @@ type Bridge struct {
 	conn    *grpc.ClientConn
 
 	queue atomic.Pointer[chan protocol.Event] // replaced when the bridge starts again
-	nudge chan struct{}                        // a flush asks the sender not to linger
+	nudge chan struct{}                       // a flush asks the sender not to linger
 
 	cbMu sync.RWMutex // held (read) around every Callback; Close takes it to wait them out
 
-	accepted, dropped, lost, unconvertible, sent, answered      atomic.Uint64
+	accepted, dropped, lost, unconvertible, sent, answered        atomic.Uint64
 	findings, findingsDropped, reconnects, cbPanics, bridgePanics atomic.Uint64
 	settled                                                       atomic.Uint64 // accepted events answered, lost or unconvertible
 
@@ -688,6 +688,12 @@ func (rawCodec) Name() string { return "proto" }
 type stderrLogger struct{}
 
 func (stderrLogger) Debugw(format string, v ...interface{}) {}
-func (stderrLogger) Infow(format string, v ...interface{})  { fmt.Fprintln(os.Stderr, append([]interface{}{format}, v...)...) }
-func (stderrLogger) Warnw(format string, v ...interface{})  { fmt.Fprintln(os.Stderr, append([]interface{}{format}, v...)...) }
-func (stderrLogger) Errorw(format string, v ...interface{}) { fmt.Fprintln(os.Stderr, append([]interface{}{format}, v...)...) }
+func (stderrLogger) Infow(format string, v ...interface{}) {
+	fmt.Fprintln(os.Stderr, append([]interface{}{format}, v...)...)
+}
+func (stderrLogger) Warnw(format string, v ...interface{}) {
+	fmt.Fprintln(os.Stderr, append([]interface{}{format}, v...)...)
+}
+func (stderrLogger) Errorw(format string, v ...interface{}) {
+	fmt.Fprintln(os.Stderr, append([]interface{}{format}, v...)...)
+}
