@@ -440,40 +440,26 @@ func (b *Bridge) session(parent context.Context, queue chan protocol.Event) (ans
 
 // send batches the queue onto the stream until the stream or the bridge ends.
 func (b *Bridge) send(ctx context.Context, queue chan protocol.Event, stream grpc.ClientStream, pending *inFlight, window chan struct{}) error {
-	linger := time.NewTimer(time.Hour)
-	linger.Stop()
+	// The sender never waits on the queue itself: it drains it on a ticker of
+	// BatchLinger, and at once while full batches are waiting. So OnEvent's send
+	// only copies into the buffer and never has to wake this goroutine (a wake-up
+	// costs Tracee's goroutine about a microsecond, more on a busy machine).
+	tick := time.NewTicker(b.cfg.BatchLinger)
+	defer tick.Stop()
 	encoded := make([][]byte, 0, b.cfg.BatchSize)
 	var scratch []byte
 	for {
-		events := make([]protocol.Event, 0, min(b.cfg.BatchSize, 64))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case ev := <-queue:
-			events = append(events, ev)
-		}
-	fill:
-		for len(events) < b.cfg.BatchSize {
+		events := drain(make([]protocol.Event, 0, min(b.cfg.BatchSize, max(len(queue), 16))), queue, b.cfg.BatchSize)
+		if len(events) < b.cfg.BatchSize {
 			select {
-			case ev := <-queue:
-				events = append(events, ev)
-				continue
-			default:
-			}
-			linger.Reset(b.cfg.BatchLinger)
-			select {
-			case ev := <-queue:
-				linger.Stop()
-				events = append(events, ev)
-			case <-linger.C:
-				break fill
-			case <-b.nudge:
-				linger.Stop()
-				break fill
 			case <-ctx.Done():
-				linger.Stop()
 				b.loseEvents(len(events))
 				return ctx.Err()
+			case <-tick.C:
+			case <-b.nudge:
+			}
+			if events = drain(events, queue, b.cfg.BatchSize); len(events) == 0 {
+				continue
 			}
 		}
 		select {
@@ -513,6 +499,19 @@ func (b *Bridge) send(ctx context.Context, queue chan protocol.Event, stream grp
 		}
 		b.sent.Add(uint64(len(kept)))
 	}
+}
+
+// drain appends what the queue holds, up to limit events in all, without waiting.
+func drain(events []protocol.Event, queue chan protocol.Event, limit int) []protocol.Event {
+	for len(events) < limit {
+		select {
+		case ev := <-queue:
+			events = append(events, ev)
+		default:
+			return events
+		}
+	}
+	return events
 }
 
 func payload(ev protocol.Event) (*trace.Event, bool) {

@@ -236,12 +236,12 @@ func paced(sig detect.Signature, events []trace.Event, rate int) pacedResult {
 			time.Sleep(d)
 		}
 		for j := i; j < min(i+perStep, len(protos)); j++ {
-			t := time.Now()
 			if protos[j].Headers.Selector.Name == "security_socket_connect" {
 				mu.Lock()
-				sentAt[events[j].Timestamp] = t
+				sentAt[events[j].Timestamp] = time.Now()
 				mu.Unlock()
 			}
+			t := time.Now()
 			_ = sig.OnEvent(protos[j])
 			calls = append(calls, time.Since(t))
 		}
