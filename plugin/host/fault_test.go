@@ -118,13 +118,10 @@ func TestServeKilledAndRestartedMidReplay(t *testing.T) {
 	t.Logf("killed and restarted: OnEvent worst %v; lost in flight %d; Finish took %v", worst(eng.Run.Calls), s["lost"]-base["lost"], closeTook)
 }
 
-func TestServeNeverAnswering(t *testing.T) {
-	events, want := recording(t, "pod-api-access.legacy.json")
-	sock := socketIn(t)
-	srv := startServe(t, sock)
-	configure(t, sock, map[string]string{"TRACEE_SIG_QUEUE_SIZE": "64", "TRACEE_SIG_BATCH_SIZE": "8", "TRACEE_SIG_MAX_IN_FLIGHT": "2",
-		"TRACEE_SIG_ANSWER_TIMEOUT": "500ms", "TRACEE_SIG_FLUSH_TIMEOUT": "1s", "TRACEE_SIG_CONNECT_TIMEOUT": "500ms",
-		"TRACEE_SIG_BACKOFF_MIN": "20ms", "TRACEE_SIG_BACKOFF_MAX": "100ms"})
+// frozenAfterConnecting starts the plugin, waits until serve answered it once, then
+// freezes serve (SIGSTOP): the connection stays open and nothing is answered.
+func frozenAfterConnecting(t *testing.T, srv *serve, events []trace.Event) (*Engine, map[string]uint64) {
+	t.Helper()
 	eng, err := Start(ours, &Logger{})
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +132,17 @@ func TestServeNeverAnswering(t *testing.T) {
 	if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	return eng, base
+}
+
+func TestServeNeverAnswering(t *testing.T) {
+	events, want := recording(t, "pod-api-access.legacy.json")
+	sock := socketIn(t)
+	srv := startServe(t, sock)
+	configure(t, sock, map[string]string{"TRACEE_SIG_QUEUE_SIZE": "64", "TRACEE_SIG_BATCH_SIZE": "8", "TRACEE_SIG_MAX_IN_FLIGHT": "2",
+		"TRACEE_SIG_ANSWER_TIMEOUT": "500ms", "TRACEE_SIG_FLUSH_TIMEOUT": "1s", "TRACEE_SIG_CONNECT_TIMEOUT": "500ms",
+		"TRACEE_SIG_BACKOFF_MIN": "20ms", "TRACEE_SIG_BACKOFF_MAX": "100ms"})
+	eng, base := frozenAfterConnecting(t, srv, events)
 	for i := 0; i < 100; i++ { // 1,600 selected events at full speed into a 64-event queue
 		eng.Feed(events)
 	}
@@ -174,14 +182,7 @@ func TestCloseBoundedWhenServeNeverAnswers(t *testing.T) {
 	sock := socketIn(t)
 	srv := startServe(t, sock)
 	configure(t, sock, map[string]string{"TRACEE_SIG_FLUSH_TIMEOUT": "500ms", "TRACEE_SIG_ANSWER_TIMEOUT": "10s", "TRACEE_SIG_CONNECT_TIMEOUT": "500ms"})
-	eng, err := Start(ours, &Logger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := ours.(stats).BridgeStats()
-	eng.Feed(firstSelected(eng, events))
-	waitStats(t, "connected", func(s map[string]uint64) bool { return s["answered"] > base["answered"] })
-	_ = srv.cmd.Process.Signal(syscall.SIGSTOP)
+	eng, base := frozenAfterConnecting(t, srv, events)
 	eng.Feed(events)
 	start := time.Now()
 	eng.Finish() // OnSignal waits FlushTimeout, Close waits FlushTimeout again at most, then stops

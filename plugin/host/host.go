@@ -114,8 +114,8 @@ func Start(sig detect.Signature, logger detect.Logger) (*Engine, error) {
 }
 
 // Selects is the engine's index: Source must match; empty or "*" name/origin match any.
-func (e *Engine) Selects(s protocol.Selector) bool {
-	for _, x := range e.selected {
+func Selects(selected []detect.SignatureEventSelector, s protocol.Selector) bool {
+	for _, x := range selected {
 		if x.Source != s.Source {
 			continue
 		}
@@ -125,6 +125,9 @@ func (e *Engine) Selects(s protocol.Selector) bool {
 	}
 	return false
 }
+
+// Selects says whether the engine hands this event to the signature.
+func (e *Engine) Selects(s protocol.Selector) bool { return Selects(e.selected, s) }
 
 // Feed hands the events the signature selected to OnEvent, timing each call.
 func (e *Engine) Feed(events []trace.Event) {

@@ -345,12 +345,8 @@ func selectedOnly(sig detect.Signature, events []trace.Event) []protocol.Event {
 	sel, _ := sig.GetSelectedEvents()
 	var out []protocol.Event
 	for i := range events {
-		p := events[i].ToProtocol()
-		for _, s := range sel {
-			if s.Source == p.Headers.Selector.Source && (s.Name == "*" || s.Name == p.Headers.Selector.Name) && (s.Origin == "*" || s.Origin == p.Headers.Selector.Origin) {
-				out = append(out, p)
-				break
-			}
+		if p := events[i].ToProtocol(); host.Selects(sel, p.Headers.Selector) {
+			out = append(out, p)
 		}
 	}
 	return out
