@@ -477,6 +477,8 @@ func (b *Bridge) send(ctx context.Context, queue chan protocol.Event, stream grp
 			if !ok {
 				b.unconvertible.Add(1)
 				b.settled.Add(1)
+				b.reportOnce(fmt.Sprintf("payload:%T", ev.Payload), fmt.Sprintf("an event of %s/%s has a %T payload, not a trace.Event: not forwarded (counted as unconvertible)",
+					ev.Headers.Selector.Source, ev.Headers.Selector.Name, ev.Payload))
 				continue
 			}
 			starts = append(starts, len(scratch))

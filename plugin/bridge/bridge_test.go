@@ -246,3 +246,23 @@ func TestMetadataIsPureBeforeInit(t *testing.T) {
 		t.Errorf("OnEvent before Init queued: %v %+v", err, b.Stats())
 	}
 }
+
+func TestPayloadThatIsNotATraceEventIsCountedAndReportedOnce(t *testing.T) {
+	sock := socketPath(t)
+	startFake(t, sock)
+	got := &findings{}
+	b, sig, log := newTestBridge(t, sock, nil, got.add)
+	odd := connectEvent("curl")
+	odd.Payload = "not an event"
+	_ = sig.OnEvent(odd)
+	_ = sig.OnEvent(odd)
+	_ = sig.OnEvent(connectEvent("curl"))
+	_ = sig.OnSignal(detect.SignalSourceComplete("tracee"))
+	if s := b.Stats(); s.Unconvertible != 2 || s.Findings != 1 {
+		t.Errorf("stats: %+v", s)
+	}
+	if log.count("payload, not a trace.Event") != 1 {
+		t.Errorf("log:\n%s", log)
+	}
+	sig.Close()
+}

@@ -4,11 +4,11 @@ go 1.24.0
 
 require (
 	github.com/aquasecurity/tracee v0.24.1
+	github.com/aquasecurity/tracee/common v0.0.0
 	github.com/aquasecurity/tracee/types v0.0.0-20250902170041-945d17d40601
 )
 
 require (
-	github.com/aquasecurity/tracee/common v0.0.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
 	golang.org/x/arch v0.19.0 // indirect
