@@ -1,11 +1,5 @@
 // The registry of shipped signatures: every host loads them from here.
-import type { Signature } from '../src/model/signature.js';
-import { K8sApiConnection, type K8sApiConnectionOptions } from './k8s_api_connection.js';
+import type { AnyDefinition } from '../src/sdk/signature.js';
+import k8sApiConnection from './k8s_api_connection.js';
 
-export interface SignatureOptions {
-  k8s_api_connection?: K8sApiConnectionOptions;
-}
-
-export function builtinSignatures(options: SignatureOptions = {}): Signature[] {
-  return [new K8sApiConnection(options.k8s_api_connection)];
-}
+export const BUILTIN_SIGNATURES: readonly AnyDefinition[] = [k8sApiConnection];

@@ -1,7 +1,8 @@
 // Memory floor for TRC-1013's state: 100,000 containers, each armed with the
 // API server address from its env, must fit in 64 MiB of heap. Run with
 // `make bench-memory` (node --expose-gc); prints the figures, exits 1 over budget.
-import { K8sApiConnection } from '../../signatures/k8s_api_connection.js';
+import { HostedSignature } from '../../src/host/instance.js';
+import k8sApiConnection from '../../signatures/k8s_api_connection.js';
 import { SignatureHost } from '../../src/host/host.js';
 import type { Event } from '../../src/model/event.js';
 
@@ -56,7 +57,7 @@ function connectEvent(i: number): Event {
 function measure(label: string, withDedup: boolean): number {
   gc();
   const before = process.memoryUsage().heapUsed;
-  const signature = new K8sApiConnection({ maxContainers: CONTAINERS, dedupWindowSeconds: withDedup ? 300 : 0 });
+  const signature = new HostedSignature(k8sApiConnection, { maxContainers: CONTAINERS, dedup: { windowSeconds: withDedup ? 300 : 0  }});
   let findings = 0;
   const host = new SignatureHost([signature], () => findings++);
   for (let i = 0; i < CONTAINERS; i++) {

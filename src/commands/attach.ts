@@ -6,6 +6,7 @@ import { openSignatures } from '../config/signatures.js';
 import { OUTPUT_SHAPES, type OutputShape } from '../encode/findings.js';
 import { SignatureHost } from '../host/host.js';
 import { logSummary } from '../log/summary.js';
+import { hostSummary } from '../host/summary.js';
 import type { Event } from '../model/event.js';
 import type { SignatureMetadata } from '../model/signature.js';
 import { DEFAULT_RETRY, DEFAULT_TRACEE_ADDRESS, parseTraceeAddress, TraceeAttachment, type RetryPolicy } from '../sources/attach.js';
@@ -205,7 +206,7 @@ export async function attachCommand(args: string[]): Promise<number> {
     return EXIT.UNAVAILABLE;
   }
   const findings = new LiveFindings(out, shape);
-  const runtime = openSignatures(choice.config, { warn: (m) => log.warn(m), extraApiServers: choice.apiServers });
+  const runtime = openSignatures(choice.config, { warn: (m) => log.warn(m), extraApiServers: choice.apiServers, definitions: choice.definitions });
   const host = new SignatureHost(runtime.signatures, (finding, meta) => findings.write(finding, meta), undefined, runtime.dataSources);
   runtime.start();
   const attachment = new TraceeAttachment(host, {
@@ -250,7 +251,7 @@ export async function attachCommand(args: string[]): Promise<number> {
   }
   logSummary(
     log,
-    { counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() }, inputUnit: 'stream messages' },
+    { ...hostSummary(host), signatureCounters: { ...host.signatureCounters(), ...runtime.counters() }, inputUnit: 'stream messages' },
     {
       suffix: `, ${attachment.connections} connection(s)${attachment.version !== undefined ? `, Tracee ${attachment.version || '(no version)'}` : ''}`,
       fields: { connections: attachment.connections, reconnects: attachment.reconnects, ...(attachment.version !== undefined ? { traceeVersion: attachment.version } : {}) },

@@ -1,7 +1,9 @@
 // `tracee-sig config validate FILE` and `tracee-sig config schema`.
-import { io } from '../streams.js';
-import { CONFIG_SCHEMA } from '../config/schema.js';
+import { configSchema } from '../config/schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { signatureSections } from '../config/signatures.js';
+import { splitSection } from '../host/signature-section.js';
+import { io } from '../streams.js';
 import { exitStatusHelp } from './exit-codes.js';
 import { EXIT, parseOptions, UsageError } from './usage.js';
 
@@ -28,7 +30,7 @@ export async function configCommand(args: string[]): Promise<number> {
   const [action, ...rest] = positionals;
   if (action === 'schema') {
     if (rest.length > 0) throw new UsageError(`config schema takes no arguments; got "${rest[0]}"`);
-    io().stdout.write(JSON.stringify(CONFIG_SCHEMA, null, 2) + '\n');
+    io().stdout.write(JSON.stringify(configSchema(), null, 2) + '\n');
     return EXIT.OK;
   }
   if (action === 'validate') {
@@ -36,11 +38,16 @@ export async function configCommand(args: string[]): Promise<number> {
     try {
       const c = loadConfig(rest[0]);
       for (const w of c.warnings) io().stderr.write(`tracee-sig config: warning: ${w}\n`);
+      const sections = Object.entries(signatureSections(c)).map(([id, section]) => {
+        const { host, own } = splitSection(section);
+        const addresses = Array.isArray(own.addresses) ? `, ${own.addresses.length} cluster-wide address(es)` : '';
+        return (
+          `${id}: ${host.allowlist.rules.length} allowlist rule(s) (${host.allowlist.mode})${addresses}, ` +
+          `dedup ${host.dedup.windowSeconds ? `${host.dedup.windowSeconds}s` : 'off'}`
+        );
+      });
       io().stdout.write(
-        `${rest[0]}: valid: ${c.allowlist.rules.length} allowlist rule(s) (${c.allowlist.mode}), ` +
-          `${c.apiServer.addresses.length} cluster-wide address(es), ${c.apiServer.learnAfterContainers ? `learning after ${c.apiServer.learnAfterContainers} containers` : 'learning off'}, ` +
-          `hostname resolution ${c.apiServer.resolveHostnames.enabled ? 'on' : 'off'}, dedup ${c.dedup.windowSeconds ? `${c.dedup.windowSeconds}s` : 'off'}, ` +
-          `state file ${c.state.file ?? 'none'}\n`,
+        `${rest[0]}: valid: ${sections.join('; ')}; hostname resolution ${c.apiServer.resolveHostnames.enabled ? 'on' : 'off'}, state file ${c.state.file ?? 'none'}\n`,
       );
       return EXIT.OK;
     } catch (e) {

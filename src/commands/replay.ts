@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { openSignatures } from '../config/signatures.js';
 import { OUTPUT_SHAPES } from '../encode/findings.js';
 import { SignatureHost } from '../host/host.js';
-import { summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js';
+import { hostSummary, summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js';
 import { logSummary } from '../log/summary.js';
 import type { Readiness } from '../metrics/metrics.js';
 import { FindingWriter } from '../sources/finding-writer.js';
@@ -121,7 +121,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   let readiness: Readiness = { ready: false, reason: 'starting' };
   endpoint?.metrics.setReadiness(() => readiness);
   const writer = new FindingWriter(out, shape);
-  const runtime = openSignatures(config, { warn: (m) => log.warn(m), extraApiServers: apiServers });
+  const runtime = openSignatures(config, { warn: (m) => log.warn(m), extraApiServers: apiServers, definitions: choice.definitions });
   const host = new SignatureHost(runtime.signatures, (finding, meta) => writer.write(finding, meta), undefined, runtime.dataSources);
   endpoint?.metrics.watchHost(host);
   runtime.start();
@@ -169,7 +169,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   const interrupted = signalled ? `interrupted by ${signalled} after ${result.stoppedAt}: the findings up to there were written, the rest of the input was not read` : undefined;
   const rate = `elapsed ${(elapsedMs / 1000).toFixed(2)} s, ${perSecond(host.counters.events, elapsedMs).toLocaleString('en-US')} events/s`;
   if (!values.quiet) {
-    const summary = { counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() }, inputs: positionals.length, readErrors: result.readErrors };
+    const summary = { ...hostSummary(host), signatureCounters: { ...host.signatureCounters(), ...runtime.counters() }, inputs: positionals.length, readErrors: result.readErrors };
     if (log.format === 'json') {
       logSummary(log, summary, { fields: { elapsedSeconds: Number((elapsedMs / 1000).toFixed(3)), eventsPerSecond: perSecond(host.counters.events, elapsedMs), ...(signalled ? { interrupted: signalled, stoppedAt: result.stoppedAt } : {}) } });
     } else {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { openSignatures } from '../config/signatures.js';
 import { logSummary } from '../log/summary.js';
+import { hostSummary } from '../host/summary.js';
 import type { Readiness } from '../metrics/metrics.js';
 import { FindingWriter } from '../sources/finding-writer.js';
 import { DEFAULT_LISTEN, formatAddress, isLoopback, parseAddress } from '../server/listen-address.js';
@@ -117,7 +118,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let readiness: Readiness = { ready: false, reason: 'starting the gRPC server' };
   endpoint?.metrics.setReadiness(() => readiness);
 
-  const runtime = openSignatures(choice.config, { warn: (m) => log.warn(m), extraApiServers: choice.apiServers });
+  const runtime = openSignatures(choice.config, { warn: (m) => log.warn(m), extraApiServers: choice.apiServers, definitions: choice.definitions });
   const signatures = runtime.signatures;
   runtime.start();
   // grpc-js logs on stderr itself: its lines get our prefix, and the bind failure it logs is said once, below, in full.
@@ -169,7 +170,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     eventsUnusable: st.eventsUnusable,
   });
   if (forced) log.warn(`hosts did not read their last answers within ${SHUTDOWN_GRACE_MS / 1000} s; their streams were cut`);
-  logSummary(log, { counters: host.counters, signatureCounters: { ...host.signatureCounters(), ...runtime.counters() } });
+  logSummary(log, { ...hostSummary(host), signatureCounters: { ...host.signatureCounters(), ...runtime.counters() } });
   await endpoint?.server.close();
   return logError ? EXIT.IO_ERROR : EXIT.OK;
 }

@@ -11,6 +11,8 @@ import { failureReport, runCase, type CaseResult } from '../testing/run.js';
 import { printable } from '../log/printable.js';
 import { ioReason } from '../sources/io-errors.js';
 import { exitStatusHelp } from './exit-codes.js';
+import { SignatureModuleError } from '../host/signature-modules.js';
+import { userSignatures } from './config-option.js';
 import { EXIT, parseOptions, UsageError } from './usage.js';
 
 export const TEST_HELP = `Usage: tracee-sig test [options] PATH...
@@ -23,6 +25,7 @@ file (YAML or JSON) or a folder searched recursively for ${CASE_FILE_PATTERNS.jo
 A case file holds one case or a list of cases:
 
   name: kubectl in a pod reaches the API server
+  signature: TRC-1013         # compare only this signature's findings ("all": every one's)
   events: [...]               # Tracee events, either JSON shape (or: recording: FILE)
   expect:
     findings:                 # in order, exactly these; [] = no finding at all
@@ -33,6 +36,9 @@ Options:
                       (ignoring letter case)
       --junit FILE    also write JUnit XML to FILE (one testcase per case)
       --schema        print the case file JSON Schema and exit
+      --signatures-dir DIR
+                      also run the signatures in DIR (compiled JavaScript
+                      modules; repeatable), as replay, serve and attach do
   -h, --help          this help
 
 For each case a line "ok", "FAIL" or "ERROR"; each failure shows expected and
@@ -63,6 +69,7 @@ export async function testCommand(args: string[]): Promise<number> {
     filter: { type: 'string' },
     junit: { type: 'string' },
     schema: { type: 'boolean' },
+    'signatures-dir': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -83,7 +90,11 @@ export async function testCommand(args: string[]): Promise<number> {
       return EXIT.CANT_CREATE;
     }
   }
-
+  const signatures = userSignatures(values['signatures-dir']);
+  if (signatures instanceof SignatureModuleError) {
+    io().stderr.write(`tracee-sig test: --signatures-dir: ${signatures.message}\n`);
+    return EXIT.USAGE;
+  }
   const found = findCaseFiles(positionals);
   for (const u of found.unreadable) io().stderr.write(`tracee-sig test: ${u}\n`);
   if (found.unreadable.length > 0) return EXIT.USAGE;
@@ -97,7 +108,7 @@ export async function testCommand(args: string[]): Promise<number> {
   const cases: TestCase[] = [];
   for (const file of found.files) {
     try {
-      cases.push(...loadCases(file));
+      cases.push(...loadCases(file, { signatures }));
     } catch (e) {
       if (!(e instanceof CaseFileError)) throw e;
       const problems = e.problems.map(formatProblem);
@@ -115,7 +126,7 @@ export async function testCommand(args: string[]): Promise<number> {
 
   const results: CaseResult[] = [];
   for (const c of selected) {
-    const r = await runCase(c);
+    const r = await runCase(c, { signatures });
     results.push(r);
     const label = `${c.file}:${c.line}: ${c.name}`;
     if (r.status === 'passed') {

@@ -3,12 +3,15 @@
 // Errors read `FILE: key.path: bad value: what was expected`, one per line.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { addressKey } from '../model/address.js';
-import { expiryInstant, MATCH_KEYS, type AllowlistMode, type AllowRule } from '../model/allowlist.js';
-import { DEFAULTS } from '../../signatures/k8s_api_connection.js';
-import { CONFIG_SCHEMA } from './schema.js';
+import { expiryInstant, MATCH_KEYS, type AllowlistMode, type AllowRule } from '../host/allowlist.js';
+import { HOST_FORMATS } from '../host/formats.js';
+import { schemaChecker, show } from '../host/schema.js';
+import type { SchemaFormat } from '../sdk/signature.js';
+import { BUILTIN_SIGNATURES } from '../../signatures/index.js';
+import type { AnyDefinition } from '../sdk/signature.js';
+import { configSchema } from './schema.js';
 
 export interface ResolverConfig {
   enabled: boolean;
@@ -27,6 +30,8 @@ export interface Config {
   dedup: { windowSeconds: number };
   limits: { maxContainers: number; maxAddressesPerContainer: number; maxLearnCandidates: number; maxLearnedAddresses: number };
   state: { file?: string; intervalSeconds: number };
+  /** Signature sections as written under `signatures:`, by id (checked; the legacy keys above fill in what they leave out). */
+  signatures: Record<string, Record<string, unknown>>;
   /** Things worth saying at start (e.g. rules already expired by the wall clock). */
   warnings: string[];
 }
@@ -43,28 +48,16 @@ export function defaultConfig(): Config {
   return {
     apiServer: {
       addresses: [],
-      learnAfterContainers: DEFAULTS.learnAfterContainers,
+      learnAfterContainers: 0,
       resolveHostnames: { enabled: false, servers: [], ttlSeconds: 60, timeoutMs: 2000, maxNames: 1024 },
     },
     allowlist: { mode: 'suppress', rules: [] },
-    dedup: { windowSeconds: DEFAULTS.dedupWindowSeconds },
-    limits: {
-      maxContainers: DEFAULTS.maxContainers,
-      maxAddressesPerContainer: DEFAULTS.maxAddressesPerContainer,
-      maxLearnCandidates: DEFAULTS.maxLearnCandidates,
-      maxLearnedAddresses: DEFAULTS.maxLearnedAddresses,
-    },
+    dedup: { windowSeconds: 0 },
+    limits: { maxContainers: 65536, maxAddressesPerContainer: 8, maxLearnCandidates: 4096, maxLearnedAddresses: 256 },
     state: { intervalSeconds: 5 },
+    signatures: {},
     warnings: [],
   };
-}
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-
-function isCalendarDate(d: string): boolean {
-  const t = Date.parse(`${d}T00:00:00Z`);
-  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
 }
 
 /** A DNS server as node's resolver takes it: IP, IPv4:port or [IPv6]:port. */
@@ -74,150 +67,52 @@ function isHostPort(text: string): boolean {
   return !!m && addressKey(m[1]) !== undefined && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
 }
 
-const FORMATS: Record<string, { test: (s: string) => boolean; expected: string }> = {
-  'ip-address': { test: (s) => addressKey(s) !== undefined, expected: 'an IPv4 or IPv6 address (host names go in KUBERNETES_SERVICE_HOST resolution, not here)' },
-  'host-port': { test: isHostPort, expected: 'a DNS server as IP, IPv4:port or [IPv6]:port' },
-  'date-or-date-time': {
-    test: (s) => (DATE.test(s) ? isCalendarDate(s) : DATE_TIME.test(s) && isCalendarDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(s))),
-    expected: 'a date YYYY-MM-DD or an RFC 3339 date-time such as 2026-12-31T18:00:00Z',
-  },
+const FORMATS: Record<string, SchemaFormat> = {
+  'ip-address': { validate: (s) => addressKey(s) !== undefined, expected: 'an IPv4 or IPv6 address (host names go in KUBERNETES_SERVICE_HOST resolution, not here)' },
+  'host-port': { validate: isHostPort, expected: 'a DNS server as IP, IPv4:port or [IPv6]:port' },
+  ...HOST_FORMATS,
 };
 
-let validator: ReturnType<Ajv['compile']> | undefined;
-function validate(data: unknown): ErrorObject[] {
+const validators = new WeakMap<readonly AnyDefinition[], (data: unknown) => string[]>();
+function validate(data: unknown, definitions: readonly AnyDefinition[]): string[] {
+  let validator = validators.get(definitions);
   if (!validator) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate: f.test });
-    validator = ajv.compile(CONFIG_SCHEMA);
+    const formats = Object.assign({}, ...definitions.map((d) => d.formats ?? {}), FORMATS);
+    validators.set(definitions, (validator = schemaChecker(configSchema(definitions), formats)));
   }
-  return validator(data) ? [] : [...(validator.errors ?? [])];
+  return validator(data);
 }
 
-/** JSON pointer segments -> `a.b[0]["odd.key"]`. */
-function keyPath(segments: string[]): string {
-  let out = '';
-  for (const s of segments) {
-    if (/^\d+$/.test(s)) out += `[${s}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) out += out === '' ? s : `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  return out === '' ? '(top level)' : out;
+/** The keys from before signature sections, each with the key that replaces it (a deprecation warning names it). */
+const LEGACY_KEYS: [string, string][] = [
+  ['apiServer.addresses', 'signatures.TRC-1013.addresses'],
+  ['apiServer.learnAfterContainers', 'signatures.TRC-1013.learnAfterContainers'],
+  ['apiServer.resolveHostnames', 'hostnames'],
+  ['allowlist', 'signatures.TRC-1013.allowlist'],
+  ['dedup', 'signatures.TRC-1013.dedup'],
+  ['limits.maxContainers', 'signatures.TRC-1013.maxContainers'],
+  ['limits.maxAddressesPerContainer', 'signatures.TRC-1013.maxAddressesPerContainer'],
+  ['limits.maxLearnCandidates', 'signatures.TRC-1013.maxLearnCandidates'],
+  ['limits.maxLearnedAddresses', 'signatures.TRC-1013.maxLearnedAddresses'],
+];
+
+function deprecations(data: Record<string, unknown>, where: string): string[] {
+  return LEGACY_KEYS.filter(([key]) => valueAtPath(data, key) !== undefined).map(([key, replacement]) => `${where}: ${key} is deprecated; use ${replacement}`);
 }
 
-function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function valueAt(data: unknown, segments: string[]): unknown {
+function valueAtPath(data: unknown, dotted: string): unknown {
   let v = data;
-  for (const s of segments) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[s];
-  }
+  for (const k of dotted.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
   return v;
-}
-
-function show(v: unknown): string {
-  if (v === undefined) return 'missing';
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-const TYPE_WORDS: Record<string, string> = {
-  string: 'a string',
-  array: 'a list',
-  object: 'a mapping (key: value)',
-  integer: 'a whole number',
-  number: 'a number',
-  boolean: 'true or false',
-  null: 'nothing',
-};
-
-function closest(word: string, candidates: string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-    return d[a.length][b.length];
-  };
-  let best: string | undefined;
-  let bestD = 3;
-  for (const c of candidates) {
-    const dd = distance(word, c);
-    if (dd < bestD) [best, bestD] = [c, dd];
-  }
-  return best;
-}
-
-/** One ajv error as `key.path: bad value: expected ...`. */
-function describeError(e: ErrorObject, data: unknown): string {
-  const at = pointerSegments(e.instancePath);
-  const value = valueAt(data, at);
-  const schema = e.parentSchema as Record<string, unknown> | undefined;
-  const range = (what: string) => {
-    const min = schema?.minimum as number | undefined;
-    const max = schema?.maximum as number | undefined;
-    return min !== undefined && max !== undefined ? `${what} from ${min} to ${max}` : min !== undefined ? `${what} >= ${min}` : `${what} <= ${max}`;
-  };
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'required': {
-      const key = String(p.missingProperty);
-      return `${keyPath([...at, key])}: missing: expected a value (required)`;
-    }
-    case 'additionalProperties': {
-      const key = String(p.additionalProperty);
-      const known = Object.keys((schema?.properties as object) ?? {});
-      const hint = closest(key, known);
-      return `${keyPath([...at, key])}: unknown key: expected one of ${known.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
-    }
-    case 'type': {
-      const types = Array.isArray(p.type) ? (p.type as string[]) : String(p.type).split(',');
-      const words = types.map((t) => (t === 'array' && types.includes('string') ? 'a list of strings' : TYPE_WORDS[t] ?? t));
-      return `${keyPath(at)}: ${show(value)}: expected ${words.join(' or ')}`;
-    }
-    case 'enum':
-      return `${keyPath(at)}: ${show(value)}: expected one of ${(p.allowedValues as unknown[]).join(', ')}`;
-    case 'minimum':
-    case 'maximum':
-      return `${keyPath(at)}: ${show(value)}: expected ${range(schema?.type === 'integer' ? 'a whole number' : 'a number')}`;
-    case 'minLength':
-      return `${keyPath(at)}: ${show(value)}: expected a non-empty string`;
-    case 'maxLength':
-      return `${keyPath(at)}: ${show(value)}: expected at most ${p.limit} characters`;
-    case 'minItems':
-      return `${keyPath(at)}: ${show(value)}: expected a non-empty list`;
-    case 'minProperties':
-      return `${keyPath(at)}: ${show(value)}: expected at least ${p.limit} entry`;
-    case 'format':
-      return `${keyPath(at)}: ${show(value)}: expected ${FORMATS[String(p.format)]?.expected ?? p.format}`;
-    default:
-      return `${keyPath(at)}: ${show(value)}: ${e.message ?? 'invalid'}`;
-  }
 }
 
 const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? (v as string[]) : [v as string]);
 
 /** Checks the schema cannot express; only on values the schema accepted. */
 function semanticProblems(data: Record<string, unknown>, configDir: string): string[] {
-  const problems: string[] = [];
-  const rules = (data.allowlist as Record<string, unknown> | undefined)?.rules;
-  if (Array.isArray(rules)) {
-    const seen = new Map<string, number>();
-    rules.forEach((r, i) => {
-      if (r === null || typeof r !== 'object' || Array.isArray(r)) return;
-      const rule = r as Record<string, unknown>;
-      if (!MATCH_KEYS.some((k) => rule[k] !== undefined)) {
-        problems.push(`allowlist.rules[${i}]: ${show(rule)}: expected at least one of ${MATCH_KEYS.join(', ')} (a rule without one would allow everything)`);
-      }
-      if (typeof rule.name === 'string') {
-        const first = seen.get(rule.name);
-        if (first !== undefined) problems.push(`allowlist.rules[${i}].name: ${show(rule.name)}: expected a name not already used by allowlist.rules[${first}]`);
-        else seen.set(rule.name, i);
-      }
-    });
+  const problems = allowlistProblems(data.allowlist, 'allowlist');
+  for (const [id, section] of Object.entries((data.signatures ?? {}) as Record<string, Record<string, unknown>>)) {
+    problems.push(...allowlistProblems(section?.allowlist, `signatures.${id}.allowlist`));
   }
   const file = (data.state as Record<string, unknown> | undefined)?.file;
   if (typeof file === 'string' && file !== '') {
@@ -233,6 +128,28 @@ function semanticProblems(data: Record<string, unknown>, configDir: string): str
   return problems;
 }
 
+/** Rules without a match key, and rule names used twice. */
+function allowlistProblems(allowlist: unknown, at: string): string[] {
+  const problems: string[] = [];
+  const rules = (allowlist as Record<string, unknown> | undefined)?.rules;
+  if (Array.isArray(rules)) {
+    const seen = new Map<string, number>();
+    rules.forEach((r, i) => {
+      if (r === null || typeof r !== 'object' || Array.isArray(r)) return;
+      const rule = r as Record<string, unknown>;
+      if (!MATCH_KEYS.some((k) => rule[k] !== undefined)) {
+        problems.push(`${at}.rules[${i}]: ${show(rule)}: expected at least one of ${MATCH_KEYS.join(', ')} (a rule without one would allow everything)`);
+      }
+      if (typeof rule.name === 'string') {
+        const first = seen.get(rule.name);
+        if (first !== undefined) problems.push(`${at}.rules[${i}].name: ${show(rule.name)}: expected a name not already used by ${at}.rules[${first}]`);
+        else seen.set(rule.name, i);
+      }
+    });
+  }
+  return problems;
+}
+
 /** A checked object -> Config with defaults (the data has passed validation). */
 function build(data: Record<string, unknown>, source: string | undefined, configDir: string, now: Date): Config {
   const c = defaultConfig();
@@ -240,7 +157,8 @@ function build(data: Record<string, unknown>, source: string | undefined, config
   const api = (data.apiServer ?? {}) as Record<string, unknown>;
   if (api.addresses) c.apiServer.addresses = [...(api.addresses as string[])];
   if (api.learnAfterContainers !== undefined) c.apiServer.learnAfterContainers = api.learnAfterContainers as number;
-  Object.assign(c.apiServer.resolveHostnames, api.resolveHostnames ?? {});
+  Object.assign(c.apiServer.resolveHostnames, api.resolveHostnames ?? {}, data.hostnames ?? {});
+  c.signatures = structuredClone((data.signatures ?? {}) as Record<string, Record<string, unknown>>);
   const allow = (data.allowlist ?? {}) as Record<string, unknown>;
   if (allow.mode) c.allowlist.mode = allow.mode as AllowlistMode;
   c.allowlist.rules = ((allow.rules ?? []) as Record<string, unknown>[]).map((r) => {
@@ -257,23 +175,27 @@ function build(data: Record<string, unknown>, source: string | undefined, config
   if (state.file) c.state.file = path.resolve(configDir, state.file as string);
   if (state.intervalSeconds) c.state.intervalSeconds = state.intervalSeconds as number;
   const where = source ?? 'config';
-  c.allowlist.rules.forEach((r, i) => {
-    if (r.expires !== undefined && expiryInstant(r.expires) * 1000 <= now.getTime()) {
-      c.warnings.push(
-        `${where}: allowlist.rules[${i}] "${r.name}" expired ${r.expires}: it no longer allows live events ` +
-          '(it still allows recorded events older than that; renew or remove it)',
-      );
-    }
-  });
+  c.warnings.push(...deprecations(data, where));
+  const expired = (rules: AllowRule[], at: string) =>
+    rules.forEach((r, i) => {
+      if (r.expires !== undefined && expiryInstant(r.expires) * 1000 <= now.getTime()) {
+        c.warnings.push(
+          `${where}: ${at}.rules[${i}] "${r.name}" expired ${r.expires}: it no longer allows live events ` +
+            '(it still allows recorded events older than that; renew or remove it)',
+        );
+      }
+    });
+  expired(c.allowlist.rules, 'allowlist');
+  for (const [id, section] of Object.entries(c.signatures)) expired(((section.allowlist as { rules?: AllowRule[] }) ?? {}).rules ?? [], `signatures.${id}.allowlist`);
   return c;
 }
 
 /** Validate already-parsed data; throws ConfigError listing every problem. */
-export function configFromData(data: unknown, source?: string, now = new Date()): Config {
+export function configFromData(data: unknown, source?: string, now = new Date(), definitions: readonly AnyDefinition[] = BUILTIN_SIGNATURES): Config {
   const where = source ?? 'config';
   const configDir = source ? path.dirname(path.resolve(source)) : process.cwd();
   if (data === null || data === undefined) data = {}; // an empty file is the default configuration
-  const problems = validate(data).map((e) => `${where}: ${describeError(e, data)}`);
+  const problems = validate(data, definitions).map((p) => `${where}: ${p}`);
   if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
     problems.push(...semanticProblems(data as Record<string, unknown>, configDir).map((p) => `${where}: ${p}`));
   }
@@ -282,7 +204,7 @@ export function configFromData(data: unknown, source?: string, now = new Date())
 }
 
 /** Read, parse and validate a YAML or JSON configuration file. */
-export function loadConfig(file: string, now = new Date()): Config {
+export function loadConfig(file: string, now = new Date(), definitions: readonly AnyDefinition[] = BUILTIN_SIGNATURES): Config {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -302,5 +224,5 @@ export function loadConfig(file: string, now = new Date()): Config {
       }),
     );
   }
-  return configFromData(doc.toJS(), file, now);
+  return configFromData(doc.toJS(), file, now, definitions);
 }

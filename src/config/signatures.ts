@@ -2,32 +2,55 @@
 // serve, attach) builds them, with the services they need around them — the
 // hostname resolver (a data source the host hands signatures) and the state
 // file (loaded at start, written periodically and at stop).
-import { builtinSignatures, type SignatureOptions } from '../../signatures/index.js';
+import { BUILTIN_SIGNATURES } from '../../signatures/index.js';
 import type { DataSources, Signature } from '../model/signature.js';
+import type { AnyDefinition } from '../sdk/signature.js';
 import { HostnameResolver } from '../host/hostname-resolver.js';
+import { HostedSignature } from '../host/instance.js';
 import { StateFile } from '../host/state-file.js';
 import type { Config } from './load.js';
 
-/** The signature options a configuration means, plus extra cluster-wide addresses (e.g. --api-server). */
-export function signatureOptions(config: Config, extraApiServers: string[] = []): SignatureOptions {
+/**
+ * Config sections by signature id: `signatures.<id>` as written, over what the
+ * legacy top-level keys mean for TRC-1013 (a key in the section wins), plus
+ * extra cluster-wide addresses (--api-server).
+ */
+export function signatureSections(config: Config, extraApiServers: string[] = []): Record<string, Record<string, unknown>> {
+  const sections: Record<string, Record<string, unknown>> = { ...config.signatures, 'TRC-1013': { ...legacyTrc1013(config), ...config.signatures['TRC-1013'] } };
+  const trc1013 = sections['TRC-1013'];
+  trc1013.addresses = [...(trc1013.addresses as string[]), ...extraApiServers];
+  return sections;
+}
+
+/** TRC-1013's section as the top-level keys from before sections say it. */
+function legacyTrc1013(config: Config): Record<string, unknown> {
   return {
-    k8s_api_connection: {
-      maxContainers: config.limits.maxContainers,
-      maxAddressesPerContainer: config.limits.maxAddressesPerContainer,
-      maxLearnCandidates: config.limits.maxLearnCandidates,
-      maxLearnedAddresses: config.limits.maxLearnedAddresses,
-      clusterAddresses: [...config.apiServer.addresses, ...extraApiServers],
-      learnAfterContainers: config.apiServer.learnAfterContainers,
-      resolveHostnames: config.apiServer.resolveHostnames.enabled,
-      allowlist: { mode: config.allowlist.mode, rules: config.allowlist.rules },
-      dedupWindowSeconds: config.dedup.windowSeconds,
-    },
+    maxContainers: config.limits.maxContainers,
+    maxAddressesPerContainer: config.limits.maxAddressesPerContainer,
+    maxLearnCandidates: config.limits.maxLearnCandidates,
+    maxLearnedAddresses: config.limits.maxLearnedAddresses,
+    addresses: [...config.apiServer.addresses],
+    learnAfterContainers: config.apiServer.learnAfterContainers,
+    resolveHostnames: config.apiServer.resolveHostnames.enabled,
+    allowlist: { mode: config.allowlist.mode, rules: config.allowlist.rules },
+    dedup: { windowSeconds: config.dedup.windowSeconds },
   };
 }
 
+const withExtra = new WeakMap<readonly AnyDefinition[], readonly AnyDefinition[]>();
+
+/** The built-in signatures and these (e.g. loaded with --signatures-dir); the same array for the same extras. */
+export function allDefinitions(extra: readonly AnyDefinition[] = []): readonly AnyDefinition[] {
+  if (extra.length === 0) return BUILTIN_SIGNATURES;
+  let all = withExtra.get(extra);
+  if (!all) withExtra.set(extra, (all = [...BUILTIN_SIGNATURES, ...extra]));
+  return all;
+}
+
 /** Just the signatures (no services): for hosts that need neither names nor a state file. */
-export function signaturesFromConfig(config: Config, extraApiServers: string[] = []): Signature[] {
-  return builtinSignatures(signatureOptions(config, extraApiServers));
+export function signaturesFromConfig(config: Config, extraApiServers: string[] = [], definitions: readonly AnyDefinition[] = BUILTIN_SIGNATURES): Signature[] {
+  const sections = signatureSections(config, extraApiServers);
+  return definitions.map((d) => new HostedSignature(d, sections[d.metadata.id]));
 }
 
 export interface SignatureRuntime {
@@ -48,8 +71,8 @@ export interface SignatureRuntime {
  *   const host = new SignatureHost(rt.signatures, onFinding, undefined, rt.dataSources);
  *   rt.start(); ... events ...; host.close(); await rt.stop();
  */
-export function openSignatures(config: Config, options: { warn?: (message: string) => void; extraApiServers?: string[] } = {}): SignatureRuntime {
-  const signatures = signaturesFromConfig(config, options.extraApiServers);
+export function openSignatures(config: Config, options: { warn?: (message: string) => void; extraApiServers?: string[]; definitions?: readonly AnyDefinition[] } = {}): SignatureRuntime {
+  const signatures = signaturesFromConfig(config, options.extraApiServers, options.definitions);
   const r = config.apiServer.resolveHostnames;
   const resolver = r.enabled ? new HostnameResolver({ servers: r.servers, ttlSeconds: r.ttlSeconds, timeoutMs: r.timeoutMs, maxNames: r.maxNames }) : undefined;
   const stateFile = config.state.file ? new StateFile(config.state.file, signatures, { intervalSeconds: config.state.intervalSeconds, warn: options.warn }) : undefined;

@@ -22,8 +22,8 @@ export class Counters {
   readonly malformedByKind: Record<MalformedKind, number> = { json: 0, protobuf: 0, field: 0, oversized: 0, signature_error: 0, other: 0 };
   /** The first few malformed inputs, with where and why. */
   readonly malformedSamples: MalformedInput[] = [];
-  execs = 0;
-  execsWithEnv = 0;
+  /** Per enrichment a signature requires: events that should carry it, and how many did. */
+  readonly enrichments = new Map<string, { event: string; seen: number; carried: number }>();
 
   constructor(readonly maxSamples = 10) {}
 

@@ -5,7 +5,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Event, Origin } from '../model/event.js';
 import type { DataSources, Signature, SignatureMetadata, SignatureOutput } from '../model/signature.js';
-import { origin, stringArrayArg } from '../model/accessors.js';
+import { origin } from '../model/accessors.js';
+import { ENRICHMENTS, type Enrichment } from '../model/enrichments.js';
 import { FIRST_DETECTOR_EVENT_ID } from '../model/event-ids.js';
 import { Counters } from './counters.js';
 import { buildFinding } from './finding.js';
@@ -22,6 +23,7 @@ export type OriginCounts = Record<Origin, number>;
 
 interface Subscription {
   signature: Signature;
+  index: number;
   origins: Set<string>; // "*" or origin names
 }
 
@@ -35,20 +37,27 @@ const noOrigins = (): OriginCounts => ({ host: 0, container: 0, 'container-init'
 
 export class SignatureHost {
   readonly counters: Counters;
-  /** Findings emitted, per signature (same order as `signatures`). */
+  /** Per signature (same order as `signatures`): findings emitted, events dispatched, events it threw on, seconds in it (timed with metrics on). */
   readonly findingsBySignature: number[];
+  readonly dispatchedBySignature: number[];
+  readonly errorsBySignature: number[];
+  readonly secondsBySignature: number[];
   private readonly byName = new Map<string, Selection>();
   private readonly anyName: Subscription[] = [];
   /** Origins of events only "*" selectors took (no named selection to count them on). */
   private readonly otherOrigins = new Map<string, OriginCounts>();
   private timer?: DispatchTimer;
   private readonly sources = new Set<string>();
-  private readonly checksEnvironment: boolean;
+  /** Enrichments some signature requires, by the event that carries them. */
+  private readonly enrichmentChecks = new Map<string, { enrichment: Enrichment; counts: { seen: number; carried: number } }[]>();
   private closed = false;
 
   constructor(readonly signatures: Signature[], onFinding: FindingHandler, counters = new Counters(), dataSources?: DataSources) {
     this.counters = counters;
     this.findingsBySignature = signatures.map(() => 0);
+    this.dispatchedBySignature = signatures.map(() => 0);
+    this.errorsBySignature = signatures.map(() => 0);
+    this.secondsBySignature = signatures.map(() => 0);
     signatures.forEach((signature, index) => {
       const eventId = FIRST_DETECTOR_EVENT_ID + index;
       for (const sel of signature.selectedEvents) {
@@ -56,7 +65,7 @@ export class SignatureHost {
         this.sources.add(sel.source);
         const list = sel.name === '*' || sel.name === '' ? this.anyName : this.listFor(sel.name);
         let sub = list.find((s) => s.signature === signature);
-        if (!sub) list.push((sub = { signature, origins: new Set() }));
+        if (!sub) list.push((sub = { signature, index, origins: new Set() }));
         sub.origins.add(sel.origin || '*');
       }
       signature.init({
@@ -68,7 +77,15 @@ export class SignatureHost {
         dataSources,
       });
     });
-    this.checksEnvironment = signatures.some((s) => s.requires?.includes('environment'));
+    for (const name of new Set(signatures.flatMap((s) => s.requires ?? []))) {
+      const enrichment = ENRICHMENTS[name];
+      if (!enrichment) continue; // an enrichment we cannot check the input for
+      const counts = { event: enrichment.event, seen: 0, carried: 0 };
+      this.counters.enrichments.set(name, counts);
+      const checks = this.enrichmentChecks.get(enrichment.event) ?? [];
+      checks.push({ enrichment, counts });
+      this.enrichmentChecks.set(enrichment.event, checks);
+    }
   }
 
   private listFor(name: string): Subscription[] {
@@ -100,10 +117,12 @@ export class SignatureHost {
 
   private route(event: Event): void {
     this.counters.countEvent(event.name);
-    if (this.checksEnvironment && event.name === 'sched_process_exec') {
-      this.counters.execs++;
-      const env = stringArrayArg(event, 'env');
-      if (env && env.length > 0) this.counters.execsWithEnv++;
+    const checks = this.enrichmentChecks.get(event.name);
+    if (checks !== undefined) {
+      for (const { enrichment, counts } of checks) {
+        counts.seen++;
+        if (enrichment.carried(event)) counts.carried++;
+      }
     }
     const named = this.byName.get(event.name);
     if (!named && this.anyName.length === 0) return;
@@ -133,7 +152,16 @@ export class SignatureHost {
   private deliver(sub: Subscription, o: string, event: Event): void {
     if (!sub.origins.has('*') && !sub.origins.has(o)) return;
     this.counters.dispatched++;
-    sub.signature.onEvent(event);
+    this.dispatchedBySignature[sub.index]++;
+    const start = this.timer === undefined ? 0 : performance.now();
+    try {
+      sub.signature.onEvent(event);
+    } catch (e) {
+      this.errorsBySignature[sub.index]++;
+      throw e;
+    } finally {
+      if (this.timer !== undefined) this.secondsBySignature[sub.index] += (performance.now() - start) / 1000;
+    }
   }
 
   /** The input has ended: Tracee's SignalSourceComplete to every signature of that source. */
@@ -150,10 +178,24 @@ export class SignatureHost {
     for (const s of this.signatures) s.close();
   }
 
-  /** Signature counters, keyed by signature event name. */
+  /** Per signature, keyed by its event name: events dispatched to it, its findings, then its own counters. */
   signatureCounters(): Record<string, Record<string, number>> {
     const out: Record<string, Record<string, number>> = {};
-    for (const s of this.signatures) if (s.counters) out[s.metadata.eventName] = s.counters();
+    this.signatures.forEach((s, i) => {
+      out[s.metadata.eventName] = { dispatched: this.dispatchedBySignature[i], findings: this.findingsBySignature[i], ...s.counters?.() };
+    });
     return out;
+  }
+
+  /** Signature ids by the enrichments they require. */
+  requiredBy(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const s of this.signatures) for (const r of s.requires ?? []) (out[r] ??= []).push(s.metadata.id);
+    return out;
+  }
+
+  /** What the signatures say a user should change (each names its signature where it matters). */
+  advice(): string[] {
+    return this.signatures.flatMap((s) => s.advice?.() ?? []);
   }
 }

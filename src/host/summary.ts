@@ -1,5 +1,6 @@
 // The end-of-run report a person reads on stderr: what came in, what was
 // dispatched and found, what could not be read, and what Tracee should change.
+import { ENRICHMENTS } from '../model/enrichments.js';
 import type { Counters } from './counters.js';
 
 export interface SummaryInput {
@@ -9,6 +10,15 @@ export interface SummaryInput {
   readErrors?: string[];
   /** What `counters.lines` counts: "lines" (recordings, the default) or e.g. "messages" (a stream). */
   inputUnit?: string;
+  /** What the signatures say a user should change (SignatureHost.advice()). */
+  advice?: string[];
+  /** Signature ids, by enrichment they require (SignatureHost.requiredBy()). */
+  requiredBy?: Record<string, string[]>;
+}
+
+/** What the summary needs from a host beyond its counters. */
+export function hostSummary(host: { counters: Counters; signatureCounters(): Record<string, Record<string, number>>; advice(): string[]; requiredBy(): Record<string, string[]> }): SummaryInput {
+  return { counters: host.counters, signatureCounters: host.signatureCounters(), advice: host.advice(), requiredBy: host.requiredBy() };
 }
 
 export function summaryLines(s: SummaryInput): string[] {
@@ -29,45 +39,21 @@ export function summaryLines(s: SummaryInput): string[] {
   return lines;
 }
 
-export const ENV_CAPTURE_HELP =
-  'turn on environment capture in Tracee: `--output option:exec-env` (Tracee v0.9 to v0.24.x), ' +
-  '`--enrichment environment` (Tracee main from 2026-01-14; `--enrichment exec-env` on 2026-01-11..13 builds)';
+/** How to turn environment capture on in Tracee (for help texts). */
+export const ENV_CAPTURE_HELP = ENRICHMENTS.environment.howToEnable;
 
 export function warnings(s: SummaryInput): string[] {
-  const c = s.counters;
   const out: string[] = [];
-  if (c.execs > 0 && c.execsWithEnv === 0) {
-    out.push(
-      `warning: none of the ${c.execs} sched_process_exec events carries an environment, so environment capture ` +
-        `was off in Tracee and TRC-1013 cannot learn the API server address; ${ENV_CAPTURE_HELP}`,
-    );
+  for (const [name, n] of s.counters.enrichments) {
+    if (n.seen > 0 && n.carried === 0) {
+      const e = ENRICHMENTS[name];
+      out.push(
+        `warning: none of the ${n.seen} ${e.event} events carries ${e.what}, so ${name} capture was off in Tracee ` +
+          `and the signatures that require it (${(s.requiredBy?.[name] ?? []).join(', ')}) cannot work as written; ${e.howToEnable}`,
+      );
+    }
   }
-  const connects = c.eventsByName.get('security_socket_connect') ?? 0;
-  if (connects > 0 && c.execs === 0 && (c.eventsByName.get('sched_process_exec') ?? 0) === 0) {
-    out.push('warning: security_socket_connect events but no sched_process_exec: TRC-1013 learns addresses from sched_process_exec; add it to the Tracee policy');
-  }
-  const k8s = s.signatureCounters['k8s_api_connection'];
-  if (k8s?.envTruncatedWithoutAddress) {
-    out.push(
-      `warning: ${k8s.envTruncatedWithoutAddress} container exec(s) had their environment cut at Tracee's 8 KiB limit ` +
-        'with no KUBERNETES_SERVICE_HOST left in it; those containers may be unarmed (configure cluster-wide API server addresses to cover them)',
-    );
-  }
-  if (k8s?.hostnameValues && !s.signatureCounters['hostname resolver']) {
-    out.push(
-      `warning: ${k8s.hostnameValues} KUBERNETES_SERVICE_HOST value(s) were host names, not addresses; those containers are unarmed ` +
-        '(set apiServer.resolveHostnames.enabled in the config, or list the API server addresses in apiServer.addresses)',
-    );
-  }
-  if (k8s?.hostnameAnswerPending) {
-    out.push(
-      `warning: ${k8s.hostnameAnswerPending} connect(s) were checked while a KUBERNETES_SERVICE_HOST host name had no DNS answer yet; ` +
-        'a connect to the API server among them was missed (see the hostname resolver counters)',
-    );
-  }
-  if (k8s?.allowlistExpiredMatches) {
-    out.push(`warning: ${k8s.allowlistExpiredMatches} connection(s) matched only expired allowlist rules and were reported; renew or remove those rules`);
-  }
+  for (const advice of s.advice ?? []) out.push(`warning: ${advice}`);
   return out;
 }
 

@@ -10,6 +10,7 @@
 // logs, health" lists every metric; keep it in step.
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { MALFORMED_KINDS } from '../host/counters.js';
+import type { SignatureStats } from '../model/signature.js';
 import { SignatureHost } from '../host/host.js';
 import { LatencyHistogram } from './latency.js';
 
@@ -59,27 +60,36 @@ export class Metrics {
     this.counter('tracee_sig_events_dispatched_total', 'Events handed to a signature that selected them (one event selected by two signatures counts twice).', [], (add) => {
       add({}, this.host.counters.dispatched);
     });
-    this.counter('tracee_sig_findings_total', 'Findings emitted, by signature (its event name).', ['signature'], (add) => {
-      this.host.signatures.forEach((s, i) => add({ signature: s.metadata.eventName }, this.host.findingsBySignature[i]));
+    this.counter('tracee_sig_findings_total', 'Findings emitted, by signature id.', ['signature'], (add) => {
+      this.eachSignature((signature, i) => add({ signature }, this.host.findingsBySignature[i]));
     });
     this.counter('tracee_sig_malformed_total', 'Inputs that could not be used, by reason: json (not a JSON object), protobuf (not the protobuf message), field (a field missing or wrong), oversized (line over --max-line-bytes), signature_error (a signature threw), other.', ['reason'], (add) => {
       for (const reason of MALFORMED_KINDS) add({ reason }, this.host.counters.malformedByKind[reason]);
     });
-    this.counter('tracee_sig_allowlist_matches_total', 'Connections an allowlist rule allowed, by signature and rule: not reported (allowlist mode suppress) or reported at INFO with allowed_by (mode audit).', ['signature', 'rule'], (add) => {
-      this.eachSignatureCounter((signature, name, n) => {
-        const rule = /^allowed\[(.*)\]$/.exec(name);
-        if (rule) add({ signature, rule: rule[1] }, n);
+    this.counter('tracee_sig_signature_events_total', 'Events handed to each signature, by signature id.', ['signature'], (add) => {
+      this.eachSignature((signature, i) => add({ signature }, this.host.dispatchedBySignature[i]));
+    });
+    this.counter('tracee_sig_signature_errors_total', 'Events a signature threw on (counted as malformed signature_error too), by signature.', ['signature'], (add) => {
+      this.eachSignature((signature, i) => add({ signature }, this.host.errorsBySignature[i]));
+    });
+    this.counter('tracee_sig_signature_processing_seconds_total', 'Seconds spent inside each signature (its onEvent and interceptors), by signature.', ['signature'], (add) => {
+      this.eachSignature((signature, i) => add({ signature }, this.host.secondsBySignature[i]));
+    });
+    this.counter('tracee_sig_allowlist_matches_total', 'Findings an allowlist rule allowed, by signature and rule: not reported (allowlist mode suppress) or reported at INFO with allowed_by (mode audit).', ['signature', 'rule'], (add) => {
+      this.eachStats((signature, stats) => {
+        for (const [rule, n] of Object.entries(stats.allowed)) add({ signature, rule }, n);
       });
     });
     this.counter('tracee_sig_dedup_suppressed_total', 'Repeated findings suppressed by dedup (counted into the next finding of the same key), by signature.', ['signature'], (add) => {
-      this.eachSignatureCounter((signature, name, n) => name === 'duplicatesSuppressed' && add({ signature }, n));
+      this.eachStats((signature, stats) => stats.dedupSuppressed !== undefined && add({ signature }, stats.dedupSuppressed));
     });
-    this.gauge('tracee_sig_containers_tracked', 'Containers whose API server addresses a signature keeps, by signature.', ['signature'], (add) => {
-      this.eachSignatureCounter((signature, name, n) => name === 'containersTracked' && add({ signature }, n));
+    this.gauge('tracee_sig_containers_tracked', 'Containers whose state a signature keeps, by signature.', ['signature'], (add) => {
+      this.eachStats((signature, stats) => stats.containersTracked !== undefined && add({ signature }, stats.containersTracked));
     });
-    const evicted: Record<string, string> = { containersEvicted: 'containers', learnCandidatesEvicted: 'learn_candidates', dedupEvictions: 'dedup_keys' };
-    this.counter('tracee_sig_evictions_total', 'State evicted at its bound (least recently used first), by signature and state: containers (limits.maxContainers), learn_candidates, dedup_keys.', ['signature', 'state'], (add) => {
-      this.eachSignatureCounter((signature, name, n) => name in evicted && add({ signature, state: evicted[name] }, n));
+    this.counter('tracee_sig_evictions_total', 'State evicted at its bound (least recently used first), by signature and state: containers (maxContainers), dedup_keys, and what a signature names (TRC-1013: learn_candidates).', ['signature', 'state'], (add) => {
+      this.eachStats((signature, stats) => {
+        for (const [state, n] of Object.entries(stats.evictions)) add({ signature, state }, n);
+      });
     });
     this.registry.registerMetric(latencyMetric('tracee_sig_event_processing_seconds', 'Time to process one event in the signature host: selection, the signatures, and handing their findings to the output.', this.latency));
   }
@@ -110,9 +120,14 @@ export class Metrics {
     return this.readiness();
   }
 
-  private eachSignatureCounter(visit: (signature: string, name: string, value: number) => void): void {
-    for (const [signature, counters] of Object.entries(this.host.signatureCounters())) {
-      for (const [name, value] of Object.entries(counters)) visit(signature, name, value);
+  private eachSignature(visit: (signature: string, index: number) => void): void {
+    this.host.signatures.forEach((s, i) => visit(s.metadata.id, i));
+  }
+
+  private eachStats(visit: (signature: string, stats: SignatureStats) => void): void {
+    for (const s of this.host.signatures) {
+      const stats = s.stats?.();
+      if (stats) visit(s.metadata.id, stats);
     }
   }
 

@@ -59,6 +59,19 @@ export interface SourceComplete {
 }
 export type Signal = SourceComplete;
 
+/** What the host itself did for one signature, for metrics (read, never matched by counter name). */
+export interface SignatureStats {
+  /** Findings allowed, by allowlist rule. */
+  allowed: Record<string, number>;
+  /** Undefined: dedup is off. */
+  dedupSuppressed?: number;
+  /** Containers whose state is kept (undefined: it keeps none). */
+  containersTracked?: number;
+  /** State evicted at its bound, by state name. */
+  evictions: Record<string, number>;
+}
+
+/** A signature as the host runs it (see src/host/instance.ts for one made from an SDK definition). */
 export interface Signature {
   readonly metadata: SignatureMetadata;
   readonly selectedEvents: EventSelector[];
@@ -70,6 +83,10 @@ export interface Signature {
   close(): void;
   /** Counters worth showing a user (named, non-negative). */
   counters?(): Record<string, number>;
+  /** Host-side counts for metrics. */
+  stats?(): SignatureStats;
+  /** Warnings for the summary: what a user should change. */
+  advice?(): string[];
   /** The signature's state as plain JSON data, for a state file; pure. */
   snapshot?(): unknown;
   /** Replace the state with a snapshot's; throws (changing nothing) when it is not one. */

@@ -14,7 +14,7 @@ import { eventFromProtoMessage } from '../decode/protobuf.js';
 import { decodeWireEvent, eventBytesOfResponse } from '../decode/protobuf-wire.js';
 import type { MalformedKind } from '../host/counters.js';
 import type { SignatureHost } from '../host/host.js';
-import { warnings } from '../host/summary.js';
+import { hostSummary, warnings } from '../host/summary.js';
 import type { Event } from '../model/event.js';
 import { protoType } from '../proto.js';
 import { traceeMethod } from './tracee-grpc.js';
@@ -317,9 +317,9 @@ export class TraceeAttachment {
       if (e instanceof DecodeError) this.malformed(e.message, decodeFailureKind(e, 'protobuf'));
       else this.malformed(`signature error: ${(e as Error).message}`, 'signature_error');
     }
-    if (!this.warnedAboutEnv && counters.execs >= ENV_WARNING_AFTER_EXECS && counters.execsWithEnv === 0) {
+    if (!this.warnedAboutEnv && [...counters.enrichments.values()].some((n) => n.seen >= ENV_WARNING_AFTER_EXECS && n.carried === 0)) {
       this.warnedAboutEnv = true;
-      for (const w of warnings({ counters, signatureCounters: this.host.signatureCounters() })) this.opts.log(w.replace(/^warning: /, ''), 'warn');
+      for (const w of warnings(hostSummary(this.host))) this.opts.log(w.replace(/^warning: /, ''), 'warn');
     }
   }
 

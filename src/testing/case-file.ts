@@ -14,6 +14,8 @@ import type { Event, Timestamp } from '../model/event.js';
 import { parseRfc3339, fromNanosText, toNanosText } from '../model/time.js';
 import { decodeJsonLine } from '../decode/json.js';
 import { checkInputs } from '../sources/replay.js';
+import type { AnyDefinition } from '../sdk/signature.js';
+import { allDefinitions } from '../config/signatures.js';
 import { CASE_FILE_SCHEMA, SEVERITY_NAMES } from './case-schema.js';
 import { ConfigErrors, signaturesFor } from './signatures-for.js';
 
@@ -36,12 +38,20 @@ export interface TestCase {
   file: string;
   line: number;
   config?: Record<string, unknown>;
+  /** The signature id whose findings the case compares; "all" (or left out): every signature's. */
+  signature?: string;
   input: CaseInput;
   expect: {
     findings: ExpectedFinding[];
     malformed: number;
     counters?: Record<string, Record<string, number>>;
   };
+}
+
+/** What cases run with beyond the built-in signatures. */
+export interface CaseOptions {
+  /** User signatures (e.g. loaded from --signatures-dir), run beside the built-in ones. */
+  signatures?: readonly AnyDefinition[];
 }
 
 export interface CaseProblem {
@@ -72,7 +82,7 @@ const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
 const validateCaseFile = ajv.compile(CASE_FILE_SCHEMA);
 
 /** Reads and checks one case file; throws CaseFileError listing every problem. */
-export function loadCases(file: string): TestCase[] {
+export function loadCases(file: string, options: CaseOptions = {}): TestCase[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -81,11 +91,11 @@ export function loadCases(file: string): TestCase[] {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new CaseFileError(file, [{ file, path: '', problem: `cannot read: ${why}` }]);
   }
-  return parseCases(text, file);
+  return parseCases(text, file, options);
 }
 
 /** Checks case file text; `file` names it in problems and anchors relative recordings. */
-export function parseCases(text: string, file: string): TestCase[] {
+export function parseCases(text: string, file: string, options: CaseOptions = {}): TestCase[] {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, intAsBigInt: true, prettyErrors: false });
   const problems: CaseProblem[] = [];
@@ -122,10 +132,15 @@ export function parseCases(text: string, file: string): TestCase[] {
     if (seen !== undefined) at([...base, 'name'], `duplicate name; the case at line ${seen} has it too`);
     else firstLineOf.set(name, line);
 
+    const signature = plainCase.signature as string | undefined;
+    const known = allDefinitions(options.signatures).map((d) => d.metadata.id);
+    if (signature !== undefined && signature !== 'all' && !known.includes(signature)) {
+      at([...base, 'signature'], `no signature ${JSON.stringify(signature)} is loaded; expected one of ${[...known, 'all'].join(', ')}`);
+    }
     const config = plainCase.config as Record<string, unknown> | undefined;
     if (config !== undefined) {
       try {
-        signaturesFor(config);
+        signaturesFor(config, options.signatures);
       } catch (e) {
         if (!(e instanceof ConfigErrors)) throw e;
         for (const err of e.errors) at([...base, 'config', ...(err.path ? err.path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)) : [])], err.problem);
@@ -167,6 +182,7 @@ export function parseCases(text: string, file: string): TestCase[] {
       file,
       line,
       config,
+      signature: plainCase.signature as string | undefined,
       input,
       expect: {
         findings,

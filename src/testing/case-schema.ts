@@ -44,6 +44,11 @@ const testCase = {
   properties: {
     name: { type: 'string', minLength: 1, description: 'shown in reports and matched by --filter' },
     description: { type: 'string' },
+    signature: {
+      type: 'string',
+      minLength: 1,
+      description: "the signature id whose findings (and failures) the case checks, e.g. TRC-1013; 'all' compares every signature's findings (the default)",
+    },
     config: { type: 'object', description: 'signature configuration (as tracee-sig --config)' },
     events: {
       type: 'array',

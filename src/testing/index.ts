@@ -8,13 +8,13 @@
 //   });
 //
 // loadCases is synchronous so suites can declare one test per case.
-import { CaseFileError, formatProblem, loadCases, parseCases, type TestCase } from './case-file.js';
+import { CaseFileError, formatProblem, loadCases, parseCases, type CaseOptions, type TestCase } from './case-file.js';
 import { findCaseFiles } from './discover.js';
 import { failureReport, runCase, type CaseResult } from './run.js';
 
 export { CaseFileError, formatProblem, loadCases, parseCases, findCaseFiles, runCase, failureReport };
 export type { TestCase, CaseResult };
-export type { CaseProblem, ExpectedFinding, CaseInput } from './case-file.js';
+export type { CaseProblem, ExpectedFinding, CaseInput, CaseOptions } from './case-file.js';
 export { CASE_FILE_SCHEMA } from './case-schema.js';
 export { signaturesFor, ConfigError, ConfigErrors } from './signatures-for.js';
 export { junitXml } from './junit.js';
@@ -33,15 +33,15 @@ export function assertCase(result: CaseResult): void {
 }
 
 /** Loads and runs every case in one file, in order (CaseFileError if the file cannot be used). */
-export async function runCaseFile(file: string): Promise<CaseResult[]> {
+export async function runCaseFile(file: string, options: CaseOptions = {}): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  for (const c of loadCases(file)) results.push(await runCase(c));
+  for (const c of loadCases(file, options)) results.push(await runCase(c, options));
   return results;
 }
 
 /** Runs every case in one file; throws one error reporting every case that did not pass. */
-export async function assertCaseFile(file: string): Promise<void> {
-  const failing = (await runCaseFile(file)).filter((r) => r.status !== 'passed');
+export async function assertCaseFile(file: string, options: CaseOptions = {}): Promise<void> {
+  const failing = (await runCaseFile(file, options)).filter((r) => r.status !== 'passed');
   if (failing.length === 1) throw new CaseFailedError(failing[0]);
   if (failing.length > 1) throw new Error(`${failing.length} cases did not pass\n\n${failing.map((r) => new CaseFailedError(r).message).join('\n\n')}`);
 }

@@ -2,9 +2,9 @@
 // uses: inline events are dispatched in order, a recording is replayed by the
 // replay code; then the source-complete signal, close, and the comparison.
 import { SignatureHost } from '../host/host.js';
-import { warnings } from '../host/summary.js';
+import { hostSummary, warnings } from '../host/summary.js';
 import { replay } from '../sources/replay.js';
-import type { TestCase } from './case-file.js';
+import type { CaseOptions, TestCase } from './case-file.js';
 import { actualFinding, findingsMatch, sideBySide, type ActualFinding } from './compare.js';
 import { signaturesFor } from './signatures-for.js';
 import { printable } from '../log/printable.js';
@@ -25,12 +25,16 @@ export interface CaseResult {
   seconds: number;
 }
 
-export async function runCase(testCase: TestCase): Promise<CaseResult> {
+/** Runs one case with the built-in signatures and `options.signatures`; only the case's signature's findings are compared. */
+export async function runCase(testCase: TestCase, options: CaseOptions = {}): Promise<CaseResult> {
   const started = process.hrtime.bigint();
   const findings: ActualFinding[] = [];
   const failures: string[] = [];
   const errors: string[] = [];
-  const host = new SignatureHost(signaturesFor(testCase.config), (finding, meta) => findings.push(actualFinding(finding, meta)));
+  const only = testCase.signature === undefined || testCase.signature === 'all' ? undefined : testCase.signature;
+  const host = new SignatureHost(signaturesFor(testCase.config, options.signatures), (finding, meta) => {
+    if (only === undefined || meta.id === only) findings.push(actualFinding(finding, meta));
+  });
 
   if (testCase.input.kind === 'events') {
     testCase.input.events.forEach((event, i) => {
@@ -79,7 +83,7 @@ export async function runCase(testCase: TestCase): Promise<CaseResult> {
     findings,
     problems: [...errors, ...failures],
     diff,
-    warnings: status === 'passed' ? [] : warnings({ counters: c, signatureCounters }),
+    warnings: status === 'passed' ? [] : warnings({ ...hostSummary(host), signatureCounters }),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 }

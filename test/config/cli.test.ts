@@ -31,7 +31,7 @@ describe('CLI: config and replay --config', () => {
     const f = write('ok.yaml', 'apiServer:\n  addresses: [10.96.0.1]\n');
     const r = await cli(['config', 'validate', f]);
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.match(/: valid: 0 allowlist rule\(s\).*1 cluster-wide address/);
+    expect(r.stdout).to.match(/: valid: TRC-1013: 0 allowlist rule\(s\).*1 cluster-wide address/);
   });
 
   it('config validate: exit 2 and every problem on stderr', async () => {
@@ -49,7 +49,10 @@ describe('CLI: config and replay --config', () => {
     expect(r.code).to.equal(0);
     const schema = JSON.parse(r.stdout);
     expect(schema.$schema).to.match(/draft-07/);
-    expect(Object.keys(schema.properties)).to.deep.equal(['apiServer', 'allowlist', 'dedup', 'limits', 'state']);
+    expect(Object.keys(schema.properties)).to.deep.equal(['signatures', 'apiServer', 'allowlist', 'dedup', 'limits', 'hostnames', 'state']);
+    // Composed: each signature's section is its own schema plus the host's keys.
+    const trc1013 = schema.properties.signatures.properties['TRC-1013'];
+    expect(Object.keys(trc1013.properties)).to.include.members(['addresses', 'learnAfterContainers', 'allowlist', 'dedup', 'maxContainers']);
   });
 
   it('config with no action is a usage error', async () => {

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, configFromData, defaultConfig, loadConfig } from '../../src/config/load.js';
-import { signatureOptions } from '../../src/config/signatures.js';
-import { CONFIG_SCHEMA } from '../../src/config/schema.js';
+import { signatureSections } from '../../src/config/signatures.js';
+import { configSchema } from '../../src/config/schema.js';
 import YAML from 'yaml';
 
 function problems(data: unknown): string[] {
@@ -29,7 +29,7 @@ describe('config loading', () => {
 
   describe('every error message names the file, the key path, the bad value and what was expected', () => {
     const cases: [string, unknown, string][] = [
-      ['unknown top-level key, with a suggestion', { allowList: {} }, 'c.yaml: allowList: unknown key: expected one of apiServer, allowlist, dedup, limits, state (did you mean "allowlist"?)'],
+      ['unknown top-level key, with a suggestion', { allowList: {} }, 'c.yaml: allowList: unknown key: expected one of signatures, apiServer, allowlist, dedup, limits, hostnames, state (did you mean "allowlist"?)'],
       ['top level not a mapping', ['x'], 'c.yaml: (top level): ["x"]: expected a mapping (key: value)'],
       ['address not an IP', { apiServer: { addresses: ['kubernetes.default'] } }, 'c.yaml: apiServer.addresses[0]: "kubernetes.default": expected an IPv4 or IPv6 address (host names go in KUBERNETES_SERVICE_HOST resolution, not here)'],
       ['addresses not a list', { apiServer: { addresses: '10.96.0.1' } }, 'c.yaml: apiServer.addresses: "10.96.0.1": expected a list'],
@@ -116,36 +116,65 @@ describe('config loading', () => {
     });
 
     it('warns about rules the wall clock says have expired, without failing', () => {
-      const c = configFromData({ allowlist: { rules: [{ name: 'old', comm: 'x', expires: '2020-01-01' }, { name: 'new', comm: 'y', expires: '2099-01-01' }] } }, 'c.yaml', new Date('2026-01-01T00:00:00Z'));
+      const rules = [{ name: 'old', comm: 'x', expires: '2020-01-01' }, { name: 'new', comm: 'y', expires: '2099-01-01' }];
+      const c = configFromData({ signatures: { 'TRC-1013': { allowlist: { rules } } } }, 'c.yaml', new Date('2026-01-01T00:00:00Z'));
       expect(c.warnings).to.deep.equal([
-        'c.yaml: allowlist.rules[0] "old" expired 2020-01-01: it no longer allows live events (it still allows recorded events older than that; renew or remove it)',
+        'c.yaml: signatures.TRC-1013.allowlist.rules[0] "old" expired 2020-01-01: it no longer allows live events (it still allows recorded events older than that; renew or remove it)',
       ]);
+    });
+
+    it('takes each signature\'s section under signatures.<id>, checked by that signature\'s schema', () => {
+      const c = configFromData({ signatures: { 'TRC-1013': { addresses: ['10.96.0.1'], dedup: { windowSeconds: 60 }, maxContainers: 10 } } }, 'c.yaml');
+      expect(c.warnings).to.deep.equal([]);
+      expect(signatureSections(c)['TRC-1013']).to.deep.include({ addresses: ['10.96.0.1'], dedup: { windowSeconds: 60 }, maxContainers: 10 });
+      expect(problems({ signatures: { 'TRC-1013': { addresses: ['kubernetes'], learnAfter: 3 } } })).to.deep.equal([
+        'c.yaml: signatures.TRC-1013.learnAfter: unknown key: expected one of addresses, learnAfterContainers, resolveHostnames, maxAddressesPerContainer, maxLearnCandidates, maxLearnedAddresses, maxContainers, allowlist, dedup',
+        'c.yaml: signatures.TRC-1013.addresses[0]: "kubernetes": expected an IPv4 or IPv6 address (host names go in KUBERNETES_SERVICE_HOST resolution, not here)',
+      ]);
+      expect(problems({ signatures: { 'TRC-9999': {} } })).to.deep.equal(['c.yaml: signatures.TRC-9999: unknown key: expected one of TRC-1013']);
+      expect(problems({ signatures: { 'TRC-1013': { allowlist: { rules: [{ name: 'r' }] } } } })[0]).to.match(/^c\.yaml: signatures\.TRC-1013\.allowlist\.rules\[0\]: .*expected at least one of namespace/);
+    });
+
+    it('still takes the keys from before sections, mapped to TRC-1013, with a one-line deprecation warning naming the new key', () => {
+      const c = configFromData({ apiServer: { addresses: ['10.96.0.1'] }, allowlist: { rules: [{ name: 'mon', namespace: 'monitoring' }] }, limits: { maxContainers: 5 } }, 'c.yaml');
+      expect(c.warnings).to.deep.equal([
+        'c.yaml: apiServer.addresses is deprecated; use signatures.TRC-1013.addresses',
+        'c.yaml: allowlist is deprecated; use signatures.TRC-1013.allowlist',
+        'c.yaml: limits.maxContainers is deprecated; use signatures.TRC-1013.maxContainers',
+      ]);
+      const section = signatureSections(c)['TRC-1013'];
+      expect(section).to.deep.include({ addresses: ['10.96.0.1'], maxContainers: 5, allowlist: { mode: 'suppress', rules: [{ name: 'mon', namespace: ['monitoring'] }] } });
+      // A key in the section wins over the legacy key.
+      const both = configFromData({ apiServer: { addresses: ['10.96.0.1'] }, signatures: { 'TRC-1013': { addresses: ['10.96.0.2'] } } }, 'c.yaml');
+      expect(signatureSections(both)['TRC-1013'].addresses).to.deep.equal(['10.96.0.2']);
     });
 
     it('the example config in docs/ is valid and means what it says', () => {
       const c = loadConfig(path.join(__dirname, '../../../docs/config.example.yaml'));
-      expect(c.allowlist.rules.map((r) => r.name)).to.deep.equal(['istio-sidecar', 'prometheus', 'argo-controller', 'ci-runner']);
-      const o = signatureOptions(c, ['192.0.2.1']).k8s_api_connection!;
-      expect(o.clusterAddresses).to.deep.equal(['10.96.0.1', '172.18.0.2', '192.0.2.1']);
-      expect(o.dedupWindowSeconds).to.equal(300);
+      expect(c.warnings).to.deep.equal([]); // no deprecated key
+      const o = signatureSections(c, ['192.0.2.1'])['TRC-1013'];
+      expect((o.allowlist as { rules: { name: string }[] }).rules.map((r) => r.name)).to.deep.equal(['istio-sidecar', 'prometheus', 'argo-controller', 'ci-runner']);
+      expect(o.addresses).to.deep.equal(['10.96.0.1', '172.18.0.2', '192.0.2.1']);
+      expect(o.dedup).to.deep.equal({ windowSeconds: 300 });
     });
 
     it('the example config marks every value that is not the default as a suggestion', () => {
       const file = path.join(__dirname, '../../../docs/config.example.yaml');
       const text = fs.readFileSync(file, 'utf8');
-      const example = YAML.parse(text) as Record<string, Record<string, unknown>>;
-      const notDefault: string[] = [];
-      const sections = CONFIG_SCHEMA.properties as Record<string, { properties?: Record<string, { default?: unknown }> }>;
-      for (const [section, values] of Object.entries(example)) {
-        for (const [key, value] of Object.entries(values)) {
-          const schemaDefault = sections[section]?.properties?.[key]?.default;
-          const isDefault = typeof value !== 'object' ? value === schemaDefault : Array.isArray(value) ? value.length === 0 : true;
-          if (!isDefault) notDefault.push(`${section}.${key}`);
+      type Schema = { properties?: Record<string, Schema>; default?: unknown };
+      // Key paths whose example value differs from the schema's default (objects are walked).
+      const notDefault = (value: unknown, schema: Schema | undefined, at: string[]): string[] => {
+        if (value !== null && typeof value === 'object' && !Array.isArray(value) && schema?.properties) {
+          return Object.entries(value).flatMap(([k, v]) => notDefault(v, schema.properties![k], [...at, k]));
         }
-      }
-      expect(notDefault).to.deep.equal(['apiServer.addresses', 'apiServer.learnAfterContainers', 'allowlist.rules', 'dedup.windowSeconds']);
-      const marked = text.split('\n').filter((l) => /^\s+\w+:.*# suggestion/.test(l)).map((l) => l.trim().split(':')[0]);
-      expect(marked).to.deep.equal(notDefault.map((k) => k.split('.')[1]));
+        const d = schema?.default;
+        const isDefault = Array.isArray(value) ? value.length === 0 && (d === undefined || (Array.isArray(d) && d.length === 0)) : value === d;
+        return isDefault ? [] : [at.join('.')];
+      };
+      const found = notDefault(YAML.parse(text), configSchema() as Schema, []);
+      expect(found).to.deep.equal(['signatures.TRC-1013.addresses', 'signatures.TRC-1013.learnAfterContainers', 'signatures.TRC-1013.allowlist.rules', 'signatures.TRC-1013.dedup.windowSeconds']);
+      const marked = text.split('\n').filter((l) => /^\s+[\w-]+:.*# suggestion/.test(l)).map((l) => l.trim().split(':')[0]);
+      expect(marked).to.deep.equal(found.map((k) => k.split('.').pop()));
     });
   });
 });

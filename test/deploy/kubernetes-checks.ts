@@ -9,7 +9,8 @@ import * as YAML from 'yaml';
 import { DaemonSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { builtinSignatures } from '../../signatures/index.js';
+import { signaturesFromConfig } from '../../src/config/signatures.js';
+import { defaultConfig } from '../../src/config/load.js';
 
 export const KUBERNETES_DIR = path.join(__dirname, '..', '..', '..', 'deploy', 'kubernetes');
 
@@ -361,7 +362,7 @@ export function traceeEventProblems(b: Bundle): string[] {
   const problems: string[] = [];
   const args: string[] = container(b, TRACEE).args ?? [];
   const selected = new Set(flagValues(args, '--events', '-e').flatMap((v) => v.split(',')).map((s) => s.trim()));
-  const signatures = builtinSignatures();
+  const signatures = signaturesFromConfig(defaultConfig());
   for (const sig of signatures) {
     for (const sel of sig.selectedEvents) {
       if (sel.name !== '*' && !selected.has(sel.name)) {

@@ -335,9 +335,11 @@ describe('deploy/kubernetes', () => {
   describe("tracee-sig's config", () => {
     it('is valid for tracee-sig (the same loader as --config), and each allow rule matches on something and says why', () => {
       const config = configFromData(YAML.parse(configMap(bundle).data['config.yaml']), 'configmap config.yaml');
-      expect(config.allowlist.rules).to.not.be.empty;
-      for (const rule of config.allowlist.rules) expect(rule.reason, rule.name).to.be.a('string').that.is.not.empty;
-      expect(config.apiServer.addresses).to.be.an('array');
+      expect(config.warnings).to.deep.equal([]); // no deprecated key
+      const trc1013 = config.signatures['TRC-1013'] as { allowlist: { rules: { name: string; reason?: string }[] }; addresses: string[] };
+      expect(trc1013.allowlist.rules).to.not.be.empty;
+      for (const rule of trc1013.allowlist.rules) expect(rule.reason, rule.name).to.be.a('string').that.is.not.empty;
+      expect(trc1013.addresses).to.be.an('array');
     });
   });
 });

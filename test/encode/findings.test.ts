@@ -6,14 +6,15 @@ import { currentJson } from '../../src/encode/current-json.js';
 import { formatFinding } from '../../src/encode/findings.js';
 import type { Event } from '../../src/model/event.js';
 import { SignatureHost } from '../../src/host/host.js';
-import { K8sApiConnection, metadata } from '../../signatures/k8s_api_connection.js';
+import { metadata } from '../../signatures/k8s_api_connection.js';
+import { trc1013 } from '../support/run.js';
 
 const EXAMPLES = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'reference-examples.jsonl'), 'utf8').trim().split('\n');
 const [curExec, curConnect, , , curDetection, legExec, legConnect, , legDetection, rulesLine] = EXAMPLES;
 
 function findingsOf(lines: string[]): Event[] {
   const out: Event[] = [];
-  const host = new SignatureHost([new K8sApiConnection()], (f) => out.push(f));
+  const host = new SignatureHost([trc1013()], (f) => out.push(f));
   for (const l of lines) host.dispatch(decodeJsonLine(l).event);
   return out;
 }

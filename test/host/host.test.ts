@@ -97,9 +97,9 @@ describe('SignatureHost', () => {
     host.dispatch(exec(undefined)); // capture off: {"str_array":{}}
     host.dispatch(exec([]));
     host.dispatch(exec(K8S_ENV, { container: '' })); // any origin counts
-    expect([host.counters.execs, host.counters.execsWithEnv]).to.deep.equal([3, 1]);
+    expect(host.counters.enrichments.get('environment')).to.deep.equal({ event: 'sched_process_exec', seen: 3, carried: 1 });
     const plain = new SignatureHost([new Recorder([{ source: 'tracee', name: 'x', origin: '*' }])], () => undefined);
     plain.dispatch(exec(undefined));
-    expect(plain.counters.execs).to.equal(0);
+    expect(plain.counters.enrichments.size).to.equal(0);
   });
 });

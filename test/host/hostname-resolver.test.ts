@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Event } from '../../src/model/event.js';
 import { HostnameResolver } from '../../src/host/hostname-resolver.js';
 import { SignatureHost } from '../../src/host/host.js';
-import { K8sApiConnection } from '../../signatures/k8s_api_connection.js';
+import { trc1013 } from '../support/run.js';
 import { connect, exec, inet, inet6 } from '../support/events.js';
 import { TestDnsServer } from '../support/dns-server.js';
 
@@ -92,7 +92,7 @@ describe('HostnameResolver against a DNS server on loopback', () => {
 
   it('lets TRC-1013 match a hostname KUBERNETES_SERVICE_HOST once the answer arrived', async () => {
     const r = resolver();
-    const sig = new K8sApiConnection({ resolveHostnames: true });
+    const sig = trc1013({ resolveHostnames: true });
     const findings: Event[] = [];
     const host = new SignatureHost([sig], (f) => findings.push(f), undefined, { hostnames: r });
     host.dispatch(exec(['KUBERNETES_SERVICE_HOST=api.cluster.example']));

@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { StateFile } from '../../src/host/state-file.js';
 import { SignatureHost } from '../../src/host/host.js';
-import { K8sApiConnection } from '../../signatures/k8s_api_connection.js';
+import { HostedSignature } from '../../src/host/instance.js';
+import { trc1013 } from '../support/run.js';
 import type { Event } from '../../src/model/event.js';
 import { CONTAINER_A, connect, exec, inet, K8S_ENV } from '../support/events.js';
 
@@ -21,15 +22,15 @@ describe('StateFile', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  function armedSignature(): K8sApiConnection {
-    const sig = new K8sApiConnection();
+  function armedSignature(): HostedSignature {
+    const sig = trc1013();
     const host = new SignatureHost([sig], () => undefined);
     host.dispatch(exec(K8S_ENV));
     return sig;
   }
 
   function findingsAfterRestart(): { findings: Event[]; outcome: string } {
-    const sig = new K8sApiConnection();
+    const sig = trc1013();
     const outcome = new StateFile(file, [sig], { warn }).load();
     const findings: Event[] = [];
     const host = new SignatureHost([sig], (f) => findings.push(f));

@@ -2,7 +2,7 @@
 // allowlist, dedup and eviction counters, the latency histogram, and one
 // registry per Metrics (two side by side do not mix).
 import { expect } from 'chai';
-import { K8sApiConnection } from '../../signatures/k8s_api_connection.js';
+import { trc1013 } from '../support/run.js';
 import { decodeJsonLine } from '../../src/decode/json.js';
 import { SignatureHost } from '../../src/host/host.js';
 import { LatencyHistogram } from '../../src/metrics/latency.js';
@@ -18,9 +18,9 @@ async function exposition(m: Metrics): Promise<Exposition> {
 
 describe('Metrics (in-process)', () => {
   it('reports allowlist matches per rule, dedup suppressions, evictions and containers tracked from TRC-1013', async () => {
-    const signature = new K8sApiConnection({
+    const signature = trc1013({
       maxContainers: 1,
-      dedupWindowSeconds: 60,
+      dedup: { windowSeconds: 60 },
       allowlist: { rules: [{ name: 'green-team', namespace: ['team-green'] }] },
     });
     const findings: unknown[] = [];
@@ -40,11 +40,11 @@ describe('Metrics (in-process)', () => {
 
     const m = await exposition(metrics);
     expect(findings).to.have.length(1);
-    expect(one(m, 'tracee_sig_findings_total', { signature: 'k8s_api_connection' })).to.equal(1);
-    expect(one(m, 'tracee_sig_allowlist_matches_total', { signature: 'k8s_api_connection', rule: 'green-team' })).to.equal(1);
-    expect(one(m, 'tracee_sig_dedup_suppressed_total', { signature: 'k8s_api_connection' })).to.equal(1);
-    expect(one(m, 'tracee_sig_evictions_total', { signature: 'k8s_api_connection', state: 'containers' })).to.equal(1);
-    expect(one(m, 'tracee_sig_containers_tracked', { signature: 'k8s_api_connection' })).to.equal(1);
+    expect(one(m, 'tracee_sig_findings_total', { signature: 'TRC-1013' })).to.equal(1);
+    expect(one(m, 'tracee_sig_allowlist_matches_total', { signature: 'TRC-1013', rule: 'green-team' })).to.equal(1);
+    expect(one(m, 'tracee_sig_dedup_suppressed_total', { signature: 'TRC-1013' })).to.equal(1);
+    expect(one(m, 'tracee_sig_evictions_total', { signature: 'TRC-1013', state: 'containers' })).to.equal(1);
+    expect(one(m, 'tracee_sig_containers_tracked', { signature: 'TRC-1013' })).to.equal(1);
     expect(one(m, 'tracee_sig_events_total', { name: 'sched_process_exec', origin: 'container' })).to.equal(2);
     expect(one(m, 'tracee_sig_events_total', { name: 'security_socket_connect', origin: 'container' })).to.equal(3);
     expect(one(m, 'tracee_sig_events_dispatched_total')).to.equal(5);
@@ -55,7 +55,7 @@ describe('Metrics (in-process)', () => {
 
   it('keeps each process its own registry: two Metrics over two hosts do not mix', async () => {
     const [a, b] = [new Metrics(), new Metrics()];
-    const [hostA, hostB] = [new SignatureHost([new K8sApiConnection()], () => undefined), new SignatureHost([new K8sApiConnection()], () => undefined)];
+    const [hostA, hostB] = [new SignatureHost([trc1013()], () => undefined), new SignatureHost([trc1013()], () => undefined)];
     a.watchHost(hostA);
     b.watchHost(hostB);
     hostA.dispatch(event(CURRENT_EXEC));
@@ -63,8 +63,8 @@ describe('Metrics (in-process)', () => {
     hostB.dispatch(event(CURRENT_EXEC));
     expect(total(await exposition(a), 'tracee_sig_events_total')).to.equal(2);
     expect(total(await exposition(b), 'tracee_sig_events_total')).to.equal(1);
-    expect(one(await exposition(a), 'tracee_sig_findings_total', { signature: 'k8s_api_connection' })).to.equal(1);
-    expect(one(await exposition(b), 'tracee_sig_findings_total', { signature: 'k8s_api_connection' })).to.equal(0);
+    expect(one(await exposition(a), 'tracee_sig_findings_total', { signature: 'TRC-1013' })).to.equal(1);
+    expect(one(await exposition(b), 'tracee_sig_findings_total', { signature: 'TRC-1013' })).to.equal(0);
   });
 
   it('reads zeros before any host is watched, and a readiness of "starting"', async () => {

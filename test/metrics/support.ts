@@ -110,6 +110,11 @@ export interface LogRecord {
   [field: string]: unknown;
 }
 
+/** A summary record's counts for one signature (by its event name). */
+export function signatureSummary(record: LogRecord, eventName: string): Record<string, number> {
+  return (record.signatures as Record<string, Record<string, number>>)[eventName];
+}
+
 /** Every stderr line as a JSON log record; fails on a line that is not one. */
 export function logRecords(stderr: string): LogRecord[] {
   return stderr

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { builtinSignatures } from '../../signatures/index.js';
+import { signaturesFromConfig } from '../../src/config/signatures.js';
+import { defaultConfig } from '../../src/config/load.js';
 import { decodeJsonLine } from '../../src/decode/json.js';
 import { formatFinding } from '../../src/encode/findings.js';
 import { SignatureHost } from '../../src/host/host.js';
@@ -29,7 +30,7 @@ interface Outcome {
 
 async function replayFile(file: string): Promise<Outcome> {
   const findings: string[] = [];
-  const host = new SignatureHost(builtinSignatures(), (f, meta) => findings.push(formatFinding(f, meta, 'auto')));
+  const host = new SignatureHost(signaturesFromConfig(defaultConfig()), (f, meta) => findings.push(formatFinding(f, meta, 'auto')));
   const result = await replay([file], host, { maxLineBytes: MAX_LINE_BYTES });
   host.sourceComplete();
   host.close();

@@ -11,7 +11,7 @@ import { decodeJsonLine } from '../../src/decode/json.js';
 import { OUTPUT_SHAPES, formatFinding } from '../../src/encode/findings.js';
 import { SignatureHost } from '../../src/host/host.js';
 import type { Event } from '../../src/model/event.js';
-import { K8sApiConnection } from '../../signatures/k8s_api_connection.js';
+import { trc1013 } from '../support/run.js';
 import { REFERENCE_EXAMPLES, ROOT, UPSTREAM_RECORDING } from '../support/cli.js';
 
 /**
@@ -195,7 +195,7 @@ export function decodeOrDecodeError(decode: () => Event): Event | undefined {
  */
 export function armedHost(): { host: SignatureHost; findings: Event[] } {
   const findings: Event[] = [];
-  const host = new SignatureHost([new K8sApiConnection()], (finding, meta) => {
+  const host = new SignatureHost([trc1013()], (finding, meta) => {
     for (const shape of OUTPUT_SHAPES) {
       const text = formatFinding(finding, meta, shape);
       expect(() => JSON.parse(text), `finding in shape ${shape} is JSON`).not.to.throw();

@@ -88,9 +88,13 @@ export function leaksIn(root: string, files: Map<string, string>): Leak[] {
         const target = path.resolve(base, ...segments(m[2]));
         if (!inside(root, target)) at(m[0], `resolves to ${target}, outside the repository`);
       }
+      // In code, a relative path is read from where the compiled file runs; in a
+      // script line that starts with `cd DIR &&`, from DIR.
+      const cd = /(?:^|\s)cd\s+([\w./-]+)\s*&&/.exec(line);
+      const from = cd ? path.resolve(root, path.dirname(file), cd[1]) : runtimeDir(root, file);
       for (const m of line.matchAll(RELATIVE)) {
-        // In code, a relative path is read from where the compiled file runs.
-        const target = path.resolve(runtimeDir(root, file), m[0]);
+        if (cd && m[0] === cd[1]) continue;
+        const target = path.resolve(from, m[0]);
         if (!inside(root, target)) at(m[0], `climbs out of the repository from ${path.dirname(file) || '.'}/`);
       }
       for (const m of line.matchAll(ABSOLUTE)) {
@@ -136,6 +140,11 @@ describe('the repository is self-contained (a clone has nothing beside it)', () 
   describe('the check finds what a clone would miss', () => {
     const root = '/repo/tracee-sig';
     const leaks = (file: string, text: string): string[] => leaksIn(root, new Map([[file, text]])).map((l) => l.path);
+
+    it('a relative path in a script line, read from the directory it changes to', () => {
+      expect(leaks('Makefile', '\tcd plugin/host && go run ./cmd/bench -root ../.. -results ../../bench/RESULTS.md')).to.deep.equal([]);
+      expect(leaks('Makefile', '\tcd plugin && go run . -root ../../shared')).to.deep.equal(['../../shared']);
+    });
 
     it('a relative path in a doc that climbs out', () => {
       expect(leaks('README.md', 'The design is `../shared/DESIGN.md`.')).to.deep.equal(['../shared/DESIGN.md']);

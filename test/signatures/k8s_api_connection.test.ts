@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { apiServerValues, looksTruncated, metadata, K8sApiConnection } from '../../signatures/k8s_api_connection.js';
+import { apiServerValues, looksTruncated, metadata } from '../../signatures/k8s_api_connection.js';
+import { trc1013 } from '../support/run.js';
 import { CONTAINER_A, CONTAINER_B, connect, containerRemove, exec, inet, inet6, K8S_ENV, unix } from '../support/events.js';
 import { runTrc1013 } from '../support/run.js';
 import { traceeFindings } from '../support/tracee-trc1013.js';
@@ -17,7 +18,7 @@ describe('TRC-1013 k8s_api_connection', () => {
     });
 
     it('selects exec and connect from started containers, and container_remove from anywhere', () => {
-      expect(new K8sApiConnection().selectedEvents).to.deep.equal([
+      expect(trc1013().selectedEvents).to.deep.equal([
         { source: 'tracee', name: 'sched_process_exec', origin: 'container' },
         { source: 'tracee', name: 'security_socket_connect', origin: 'container' },
         { source: 'tracee', name: 'container_remove', origin: '*' },
@@ -100,40 +101,56 @@ describe('TRC-1013 k8s_api_connection', () => {
     });
   });
 
+  // Each non-match has its positive control in the same test: the same
+  // container, armed the same way, is hit by the plain connect; only the
+  // variation is not.
   describe('non-matches', () => {
-    const cases: [string, string[] | undefined, ReturnType<typeof connect>][] = [
-      ['AF_UNIX connects', K8S_ENV, connect(unix('/var/run/10.96.0.1'))],
-      ['unknown families', K8S_ENV, connect({ sa_family: 'AF_NETLINK' })],
-      ['invalid address text in the env', ['KUBERNETES_SERVICE_HOST=10.96.0.999'], connect(inet('10.96.0.999'))],
-      ['a hostname value', ['KUBERNETES_SERVICE_HOST=kubernetes.default.svc'], connect(inet('10.96.0.1'))],
-      ['an empty value', ['KUBERNETES_SERVICE_HOST=', 'KUBERNETES_SERVICE_HOST=   '], connect(inet('10.96.0.1'))],
-      ['no environment captured', undefined, connect(inet('10.96.0.1'))],
-      ['invalid text in the connect', K8S_ENV, connect(inet('not-an-ip'))],
+    const API_CONNECT = () => connect(inet('10.96.0.1'));
+    const connectCases: [string, ReturnType<typeof connect>][] = [
+      ['AF_UNIX connects', connect(unix('/var/run/10.96.0.1'))],
+      ['unknown families', connect({ sa_family: 'AF_NETLINK' })],
+      ['invalid text in the connect', connect(inet('not-an-ip'))],
     ];
-    for (const [what, env, conn] of cases) {
-      it(`never matches ${what}, and never throws`, () => {
+    for (const [what, variation] of connectCases) {
+      it(`never matches ${what}, and never throws (the armed container is hit by a plain connect)`, () => {
+        const { findings } = runTrc1013([exec(K8S_ENV), API_CONNECT(), variation]);
+        expect(findings.map((f) => f.detected_from?.data)).to.deep.equal([API_CONNECT().data]);
+      });
+    }
+
+    const envCases: [string, string[] | undefined, ReturnType<typeof connect>][] = [
+      ['invalid address text in the env', ['KUBERNETES_SERVICE_HOST=10.96.0.999'], connect(inet('10.96.0.999'))],
+      ['a hostname value', ['KUBERNETES_SERVICE_HOST=kubernetes.default.svc'], API_CONNECT()],
+      ['an empty value', ['KUBERNETES_SERVICE_HOST=', 'KUBERNETES_SERVICE_HOST=   '], API_CONNECT()],
+      ['no environment captured', undefined, API_CONNECT()],
+    ];
+    for (const [what, env, conn] of envCases) {
+      it(`never matches ${what}, and never throws (the same container with the address in its env is hit)`, () => {
+        expect(ips(runTrc1013([exec(K8S_ENV), API_CONNECT()]).data)).to.deep.equal(['10.96.0.1']);
         expect(runTrc1013([exec(env), conn]).data).to.deep.equal([]);
       });
     }
 
-    it('ignores host processes and containers still in init', () => {
+    it('ignores host processes and containers still in init (a started container is hit)', () => {
       const { data } = runTrc1013([
         exec(K8S_ENV, { container: '' }),
         connect(inet('10.96.0.1'), { container: '' }),
         exec(K8S_ENV, { container: CONTAINER_B, started: false }),
         connect(inet('10.96.0.1'), { container: CONTAINER_B, started: false }),
+        exec(K8S_ENV, { container: CONTAINER_A }),
+        connect(inet('10.96.0.1'), { container: CONTAINER_A }),
       ]);
-      expect(data).to.deep.equal([]);
+      expect(data.map((d) => d.container_id)).to.deep.equal([CONTAINER_A]);
     });
 
-    it('forgets a container on container_remove', () => {
-      const { data, counters } = runTrc1013([exec(K8S_ENV), containerRemove(CONTAINER_A), connect(inet('10.96.0.1'))]);
-      expect(data).to.deep.equal([]);
+    it('forgets a container on container_remove (hit before it, not after)', () => {
+      const { data, counters } = runTrc1013([exec(K8S_ENV), API_CONNECT(), containerRemove(CONTAINER_A), API_CONNECT()]);
+      expect(data).to.have.length(1);
       expect(counters.containersRemoved).to.equal(1);
     });
 
-    it('does not report a connect that came before the exec', () => {
-      expect(runTrc1013([connect(inet('10.96.0.1')), exec(K8S_ENV)]).data).to.deep.equal([]);
+    it('does not report a connect that came before the exec (the one after it is)', () => {
+      expect(runTrc1013([API_CONNECT(), exec(K8S_ENV), API_CONNECT()]).data).to.have.length(1);
     });
   });
 

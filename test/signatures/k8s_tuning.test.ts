@@ -1,19 +1,19 @@
 import { expect } from 'chai';
 import type { Event } from '../../src/model/event.js';
-import { K8sApiConnection, type K8sApiConnectionOptions } from '../../signatures/k8s_api_connection.js';
 import { SignatureHost } from '../../src/host/host.js';
-import type { AllowRule } from '../../src/model/allowlist.js';
+import type { AllowRule } from '../../src/host/allowlist.js';
 import type { DataSources } from '../../src/model/signature.js';
 import { addressKey } from '../../src/model/address.js';
-import { DedupWindow, Interner } from '../../src/model/dedup.js';
+import { DedupWindow } from '../../src/host/dedup.js';
+import { Interner } from '../../src/sdk/interner.js';
 import { CONTAINER_A, CONTAINER_B, connect, containerRemove, exec, inet, inet6, K8S_ENV } from '../support/events.js';
-import { findingData, runTrc1013 } from '../support/run.js';
+import { findingData, runTrc1013, trc1013, type Trc1013Section } from '../support/run.js';
 import { at, containerN, placed, type Place } from '../support/workload.js';
 
 const API = '10.96.0.1';
 
-function run(events: Event[], options: K8sApiConnectionOptions, dataSources?: DataSources) {
-  const signature = new K8sApiConnection(options);
+function run(events: Event[], options: Trc1013Section, dataSources?: DataSources) {
+  const signature = trc1013(options);
   const findings: Event[] = [];
   const host = new SignatureHost([signature], (f) => findings.push(f), undefined, dataSources);
   for (const e of events) host.dispatch(e);
@@ -144,14 +144,14 @@ describe('TRC-1013 tuning', () => {
     it('apply to every container, env seen or not, in any spelling', () => {
       const r = run(
         [connect(inet('172.18.0.2', 6443), { container: CONTAINER_A }), exec(['PATH=/bin'], { container: CONTAINER_B }), connect(inet6('fd00::1'), { container: CONTAINER_B })],
-        { clusterAddresses: ['172.18.0.2', 'FD00:0:0::1'] },
+        { addresses: ['172.18.0.2', 'FD00:0:0::1'] },
       );
       expect(r.data.map((d) => d.ip)).to.deep.equal(['172.18.0.2', 'fd00::1']);
       expect(r.counters.matchedClusterConfigured).to.equal(2);
     });
 
     it('refuse a value that is not an address', () => {
-      expect(() => new K8sApiConnection({ clusterAddresses: ['kubernetes.default'] })).to.throw(/not an IP address/);
+      expect(() => trc1013({ addresses: ['kubernetes.default'] })).to.throw(/TRC-1013: addresses\[0\]: "kubernetes.default": expected an IPv4 or IPv6 address/);
     });
 
     it('are off by default, and once on (3) are learned after 3 distinct containers, then cover unarmed containers', () => {
@@ -208,7 +208,7 @@ describe('TRC-1013 tuning', () => {
       const answers: Record<string, string[] | undefined> = {};
       const dns = fakeDns(answers);
       const events = [exec([`KUBERNETES_SERVICE_HOST=${NAME}`]), connect(inet('10.0.0.5'))];
-      const sig = new K8sApiConnection({ resolveHostnames: true });
+      const sig = trc1013({ resolveHostnames: true });
       const findings: Event[] = [];
       const host = new SignatureHost([sig], (f) => findings.push(f), undefined, dns.sources);
       for (const e of events) host.dispatch(e);
@@ -240,7 +240,7 @@ describe('TRC-1013 tuning', () => {
     const conn = (s: number, comm = 'curl', port = 443) => at(connect(inet(API, port), { comm }), s);
 
     it('reports the first, counts repeats inside the window, and carries the count on the next finding', () => {
-      const r = run([exec(K8S_ENV), conn(0), conn(10), conn(59), conn(60), conn(61), conn(200)], { dedupWindowSeconds: 60 });
+      const r = run([exec(K8S_ENV), conn(0), conn(10), conn(59), conn(60), conn(61), conn(200)], { dedup: { windowSeconds: 60 } });
       expect(r.data.map((d) => d.count)).to.deep.equal([0, 2, 1]);
       expect(r.counters.duplicatesSuppressed).to.equal(3);
       expect(r.counters.duplicatesPending).to.equal(0);
@@ -249,20 +249,20 @@ describe('TRC-1013 tuning', () => {
     it('keys on container, comm, address and port', () => {
       const r = run(
         [exec(K8S_ENV), exec(K8S_ENV, { container: CONTAINER_B }), conn(0), conn(1, 'kubectl'), conn(2, 'curl', 6443), at(connect(inet6('::ffff:10.96.0.1'), {}), 3), at(connect(inet(API), { container: CONTAINER_B }), 4)],
-        { dedupWindowSeconds: 60 },
+        { dedup: { windowSeconds: 60 } },
       );
       expect(r.data).to.have.length(4); // the IPv4-mapped spelling is the same address
       expect(r.counters.duplicatesSuppressed).to.equal(1);
     });
 
     it('reports repeats not yet carried by a finding in the counters', () => {
-      const r = run([exec(K8S_ENV), conn(0), conn(1), conn(2)], { dedupWindowSeconds: 60 });
+      const r = run([exec(K8S_ENV), conn(0), conn(1), conn(2)], { dedup: { windowSeconds: 60 } });
       expect(r.data).to.have.length(1);
       expect(r.counters.duplicatesPending).to.equal(2);
     });
 
     it('counts repeats lost with a removed container as unreported', () => {
-      const r = run([exec(K8S_ENV), conn(0), conn(1), containerRemove(CONTAINER_A)], { dedupWindowSeconds: 60 });
+      const r = run([exec(K8S_ENV), conn(0), conn(1), containerRemove(CONTAINER_A)], { dedup: { windowSeconds: 60 } });
       expect(r.counters.duplicatesUnreported).to.equal(1);
       expect(r.counters.duplicatesPending).to.equal(0);
     });
@@ -314,7 +314,7 @@ describe('TRC-1013 tuning', () => {
 
   describe('snapshot and restore', () => {
     it('round-trips containers, learned addresses, candidates and dedup state', () => {
-      const opts: K8sApiConnectionOptions = { dedupWindowSeconds: 60, resolveHostnames: true, learnAfterContainers: 3 };
+      const opts: Trc1013Section = { dedup: { windowSeconds: 60 }, resolveHostnames: true, learnAfterContainers: 3 };
       const first = run(
         [
           ...[1, 2, 3].map((i) => exec(['KUBERNETES_SERVICE_HOST=172.18.0.2'], { container: containerN(i) })),
@@ -326,7 +326,7 @@ describe('TRC-1013 tuning', () => {
         opts,
       );
       const snap = JSON.parse(JSON.stringify(first.signature.snapshot()));
-      const second = new K8sApiConnection(opts);
+      const second = trc1013(opts);
       second.restore(snap);
       expect(second.snapshot()).to.deep.equal(snap);
       const findings: Event[] = [];
@@ -342,15 +342,15 @@ describe('TRC-1013 tuning', () => {
     });
 
     it('refuses a bad snapshot, naming what is wrong, and keeps its state', () => {
-      const sig = new K8sApiConnection();
+      const sig = trc1013();
       const host = new SignatureHost([sig], () => undefined);
       host.dispatch(exec(K8S_ENV));
       const before = sig.snapshot();
       const bad: [unknown, RegExp][] = [
-        [null, /snapshot: expected an object/],
-        [{ version: 2 }, /version: expected 1/],
-        [{ ...before, containers: [['c', ['not-an-ip']]] }, /containers\[0\]\[1\]\[0\]: expected an address key/],
-        [{ ...before, learned: 'x' }, /learned: expected an array/],
+        [null, /\(top level\): null: expected a mapping/],
+        [{ version: 2 }, /version: 2: expected 1/],
+        [{ ...before, containers: [['c', ['not-an-ip']]] }, /containers\[0\]\[1\]\[0\]: "not-an-ip": expected an address key/],
+        [{ ...before, learned: 'x' }, /learned: "x": expected a list/],
         [{ ...before, dedup: [['c', [['k', 'x', 1]]]] }, /dedup\[0\]/],
       ];
       for (const [snap, why] of bad) expect(() => sig.restore(snap)).to.throw(why);

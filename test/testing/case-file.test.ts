@@ -127,7 +127,7 @@ expect: {findings: []}
       'bad.case.yaml:3:3: [0].recording: missing.json: cannot read: no such file or directory; check the path',
       'bad.case.yaml:4:24: [0].expect.findings[0].timestamp: not an RFC 3339 time or a whole number of nanoseconds: "yesterday"',
       'bad.case.yaml:5:3: [1].name: duplicate name; the case at line 1 has it too',
-      'bad.case.yaml:6:12: [1].config.tracee: unknown key: expected one of apiServer, allowlist, dedup, limits, state',
+      'bad.case.yaml:6:12: [1].config.tracee: unknown key: expected one of signatures, apiServer, allowlist, dedup, limits, hostnames, state',
     ]);
   });
 

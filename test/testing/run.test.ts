@@ -1,8 +1,11 @@
 import { expect } from 'chai';
-import { parseCases } from '../../src/testing/case-file.js';
+import * as path from 'node:path';
+import { CaseFileError, formatProblem, parseCases } from '../../src/testing/case-file.js';
+import { loadSignatureDirs } from '../../src/host/signature-modules.js';
+import { BUILTIN_SIGNATURES } from '../../signatures/index.js';
 import { runCase, failureReport } from '../../src/testing/run.js';
 import { ConfigErrors, signaturesFor } from '../../src/testing/signatures-for.js';
-import { KUBECTL_EVENTS, TempDir } from './helpers.js';
+import { KUBECTL_EVENTS, REPO, TempDir } from './helpers.js';
 
 async function run(yaml: string, file = 'run.case.yaml') {
   const [c] = parseCases(yaml, file);
@@ -71,7 +74,7 @@ describe('running a case', () => {
 
     const unknown = await run(`name: counters\nevents:${KUBECTL_EVENTS}\nexpect:\n  findings: [{}]\n  counters: {k8s_api_connection: {learned: 1}, other_sig: {x: 1}}\n`);
     expect(unknown.status).to.equal('error');
-    expect(unknown.problems[0]).to.match(/^expect\.counters\.k8s_api_connection\.learned: no such counter; known: execsSeen, /);
+    expect(unknown.problems[0]).to.match(/^expect\.counters\.k8s_api_connection\.learned: no such counter; known: dispatched, findings, execsSeen, /);
     expect(unknown.problems[1]).to.equal('expect.counters.other_sig: no signature produces "other_sig"; known: k8s_api_connection');
 
     const tmp = new TempDir();
@@ -116,6 +119,39 @@ expect: {findings: [{ip: 10.96.0.1}]}
   });
 });
 
+describe('a case names its signature', () => {
+  const signatures = loadSignatureDirs([path.join(REPO, 'examples', 'cloud-metadata', 'dist')], BUILTIN_SIGNATURES);
+  const METADATA_CONNECT = `
+    - {name: security_socket_connect, workload: *pod, data: [{name: remote_addr, sockaddr: {sa_family: AF_INET, sin_addr: 169.254.169.254, sin_port: 80}}]}`;
+  const runWith = async (yaml: string) => {
+    const [c] = parseCases(yaml, 'sig.case.yaml', { signatures });
+    return runCase(c, { signatures });
+  };
+
+  it("compares only that signature's findings; 'all' (or none named) compares every signature's", async () => {
+    const events = `events:${KUBECTL_EVENTS}${METADATA_CONNECT}\n`;
+    const trc = await runWith(`name: t\nsignature: TRC-1013\n${events}expect: {findings: [{ip: 10.96.0.1}]}\n`);
+    expect(trc.status, failureReport(trc).join('\n')).to.equal('passed');
+    const example = await runWith(`name: e\nsignature: EX-CLOUD-METADATA\n${events}expect: {findings: [{ip: 169.254.169.254, port: 80}]}\n`);
+    expect(example.status, failureReport(example).join('\n')).to.equal('passed');
+    for (const all of ['signature: all\n', '']) {
+      const r = await runWith(`name: a\n${all}${events}expect: {findings: [{signature: TRC-1013}, {signature: EX-CLOUD-METADATA}]}\n`);
+      expect(r.status, failureReport(r).join('\n')).to.equal('passed');
+    }
+  });
+
+  it('refuses a signature that is not loaded, naming the ones that are', () => {
+    let problems: string[] = [];
+    try {
+      parseCases(`name: x\nsignature: TRC-9999\nevents:${KUBECTL_EVENTS}\nexpect: {findings: []}\n`, 'x.case.yaml');
+    } catch (e) {
+      expect(e).to.be.instanceOf(CaseFileError);
+      problems = (e as CaseFileError).problems.map(formatProblem);
+    }
+    expect(problems).to.deep.equal(['x.case.yaml:2:1: signature: no signature "TRC-9999" is loaded; expected one of TRC-1013, all']);
+  });
+});
+
 describe('signaturesFor (a case\'s config)', () => {
   it('reads the same configuration as --config', async () => {
     const [sig] = signaturesFor({ limits: { maxAddressesPerContainer: 1, maxContainers: 3 } });
@@ -140,7 +176,7 @@ expect: {findings: [], counters: {k8s_api_connection: {addressesDropped: 1}}}
       }
       return [];
     };
-    expect(errors({ rules: {} })).to.deep.equal(['rules: unknown key: expected one of apiServer, allowlist, dedup, limits, state']);
+    expect(errors({ rules: {} })).to.deep.equal(['rules: unknown key: expected one of signatures, apiServer, allowlist, dedup, limits, hostnames, state']);
     expect(errors({ limits: { maxContainer: 1 } })[0]).to.match(/^limits\.maxContainer: unknown key: .*did you mean "maxContainers"/);
     expect(errors({ limits: { maxContainers: 0 } })).to.deep.equal(['limits.maxContainers: 0: expected a whole number from 1 to 10000000']);
     expect(errors({ allowlist: { rules: [{ name: 'r', image: 7 }] } })[0]).to.match(/^allowlist\.rules\.0\.image: /);

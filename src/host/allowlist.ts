@@ -6,7 +6,7 @@
 // not carry (no labels in the event = a label rule does not match). Expiry is
 // judged against the event's own timestamp, so a replay of last month's
 // recording is judged by the rules in force last month.
-import type { Event } from './event.js';
+import type { Event } from '../model/event.js';
 import { compileGlob } from './glob.js';
 import { compileImagePattern, containerImageReferences } from './image.js';
 

@@ -5,7 +5,7 @@
 // are the same image, and `nginx` is `docker.io/library/nginx`. A pattern
 // without a tag or digest matches every tag and digest of the repository; with
 // a tag it matches that tag (a glob); with a digest, that digest exactly.
-import type { Container } from './event.js';
+import type { Container } from '../model/event.js';
 import { compileGlob, hasWildcard } from './glob.js';
 
 export interface ImageReference {

@@ -6,7 +6,7 @@
 //
 // Memory: a container's entries are one flat array [key, start, suppressed, ...]
 // (most containers have one or two keys; a Map per container costs ~3x more),
-// and callers should pass flat, shared key strings (see Interner).
+// and callers should pass flat, shared key strings (see src/sdk/interner.ts).
 
 export interface DedupDecision {
   pass: boolean;
@@ -18,23 +18,6 @@ export interface DedupDecision {
 export type DedupSnapshot = [string, [string, number, number][]][];
 
 type Entries = (string | number)[]; // triples: key, start (event seconds), suppressed
-
-/**
- * Shares equal strings (a bounded table: past `max` distinct values strings are
- * returned as given). Flattens them too: a template literal makes a rope whose
- * pieces would otherwise be kept alive with it.
- */
-export class Interner {
-  private readonly table = new Map<string, string>();
-  constructor(readonly max = 4096) {}
-  intern(s: string): string {
-    const known = this.table.get(s);
-    if (known !== undefined) return known;
-    const flat = Buffer.from(s, 'utf8').toString('utf8');
-    if (this.table.size < this.max) this.table.set(flat, flat);
-    return flat;
-  }
-}
 
 export class DedupWindow {
   private readonly containers = new Map<string, Entries>();
