@@ -12,7 +12,7 @@ import { BUILTIN_SIGNATURES } from '../../signatures/index.js';
 import { findCaseFiles } from '../../src/testing/discover.js';
 import { loadCases } from '../../src/testing/case-file.js';
 import { failureReport, runCase } from '../../src/testing/run.js';
-import { ROOT, tracee } from '../support/cli.js';
+import { ROOT, runCli } from '../support/cli.js';
 import { SignatureClient } from '../../src/server/client.js';
 import { parseAddress } from '../../src/server/listen-address.js';
 import { decodeFindingBatch } from '../../src/server/protocol.js';
@@ -37,10 +37,10 @@ describe('acceptance: a new signature touches only its own folder', () => {
     expect(ran).to.be.greaterThan(40);
   });
 
-  it("every bundled recording gives TRC-1013 exactly its expected findings with the example loaded", () => {
+  it("every bundled recording gives TRC-1013 exactly its expected findings with the example loaded", async () => {
     for (const recording of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json'))) {
       const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected', `${recording}.findings.json`), 'utf8'));
-      const r = tracee(['replay', '-q', '--output', 'json', '--signatures-dir', path.join(EXAMPLE, 'dist'), path.join(FIXTURES, recording)]);
+      const r = await runCli(['replay', '-q', '--output', 'json', '--signatures-dir', path.join(EXAMPLE, 'dist'), path.join(FIXTURES, recording)]);
       expect(r.status, r.stderr).to.equal(0);
       const trc1013 = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((f) => f.threat.properties.signatureID === 'TRC-1013');
       const got = trc1013.map((f) => Object.fromEntries(f.data.map((d: { name: string; str?: string; u_int32?: number }) => [d.name, d.str ?? d.u_int32])));
@@ -55,8 +55,8 @@ describe('acceptance: a new signature touches only its own folder', () => {
     expect(Object.keys(after.properties.signatures.properties)).to.deep.equal(['TRC-1013', 'EX-CLOUD-METADATA']);
   });
 
-  it('raises the example\'s finding on its recording, through replay --signatures-dir', () => {
-    const r = tracee(['replay', '-q', '--signatures-dir', path.join(EXAMPLE, 'dist'), path.join(EXAMPLE, 'recording.json')]);
+  it('raises the example\'s finding on its recording, through replay --signatures-dir', async () => {
+    const r = await runCli(['replay', '-q', '--signatures-dir', path.join(EXAMPLE, 'dist'), path.join(EXAMPLE, 'recording.json')]);
     expect(r.status, r.stderr).to.equal(0);
     const findings = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(findings.map((f) => [f.name, f.threat.properties.signatureID, f.data[0].str])).to.deep.equal([['cloud_metadata_connection', 'EX-CLOUD-METADATA', '169.254.169.254']]);

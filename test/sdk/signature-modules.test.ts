@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadSignatureDirs, SignatureModuleError } from '../../src/host/signature-modules.js';
 import { BUILTIN_SIGNATURES } from '../../signatures/index.js';
-import { ROOT, tracee } from '../support/cli.js';
+import { ROOT, runCli } from '../support/cli.js';
 
 const EXAMPLE_DIR = path.join(ROOT, 'examples', 'cloud-metadata', 'dist');
 
@@ -71,10 +71,10 @@ describe('signature modules (--signatures-dir)', () => {
   });
 
   for (const command of ['replay', 'test', 'serve', 'attach', 'list']) {
-    it(`${command} exits 2 on a bad module, with one line naming the file and the problem`, () => {
+    it(`${command} exits 2 on a bad module, with one line naming the file and the problem`, async () => {
       write('bad.js', 'module.exports = 42;');
       const args = command === 'replay' ? ['fixtures/pod-api-access.json'] : command === 'test' ? ['fixtures/cases'] : command === 'serve' ? ['--listen', 'tcp://127.0.0.1:0'] : command === 'attach' ? ['--tracee', 'tcp://127.0.0.1:1'] : [];
-      const r = tracee([command, '--signatures-dir', dir, ...args]);
+      const r = await runCli([command, '--signatures-dir', dir, ...args]);
       expect(r.status, r.stderr).to.equal(2);
       const lines = r.stderr.trim().split('\n');
       expect(lines, r.stderr).to.have.length(1);
