@@ -143,25 +143,25 @@ describe('the repository is self-contained (a clone has nothing beside it)', () 
 
     it('a relative path in a script line, read from the directory it changes to', () => {
       expect(leaks('Makefile', '\tcd plugin/host && go run ./cmd/bench -root ../.. -results ../../bench/RESULTS.md')).to.deep.equal([]);
-      expect(leaks('Makefile', '\tcd plugin && go run . -root ../../shared')).to.deep.equal(['../../shared']);
+      expect(leaks('Makefile', '\tcd plugin && go run . -root ../../sibling')).to.deep.equal(['../../sibling']);
     });
 
     it('a relative path in a doc that climbs out', () => {
-      expect(leaks('README.md', 'The design is `../shared/DESIGN.md`.')).to.deep.equal(['../shared/DESIGN.md']);
-      expect(leaks('fixtures/README.md', 'see `../../shared/fixtures-upstream/`')).to.deep.equal(['../../shared/fixtures-upstream/']);
+      expect(leaks('README.md', 'The design is `../sibling/DESIGN.md`.')).to.deep.equal(['../sibling/DESIGN.md']);
+      expect(leaks('fixtures/README.md', 'see `../../sibling/fixtures-upstream/`')).to.deep.equal(['../../sibling/fixtures-upstream/']);
       expect(leaks('fixtures/README.md', 'see `../docs/reference/tracee-formats.md`')).to.deep.equal([]);
     });
 
     it('a path built from __dirname, or from a directory named after it, that climbs out', () => {
       const support = "export const ROOT = path.join(__dirname, '..', '..', '..');\n";
-      expect(leaks('test/support/cli.ts', support + "const F = path.join(ROOT, '..', 'shared', 'x.gz');")).to.have.length(1);
+      expect(leaks('test/support/cli.ts', support + "const F = path.join(ROOT, '..', 'sibling', 'x.gz');")).to.have.length(1);
       expect(leaks('test/support/cli.ts', support + "const F = path.join(ROOT, 'fixtures', 'x.gz');")).to.deep.equal([]);
-      expect(leaks('test/decode/json.test.ts', "path.join(__dirname, '..', '..', '..', '..', 'shared', 'a.gz')")).to.have.length(1);
+      expect(leaks('test/decode/json.test.ts', "path.join(__dirname, '..', '..', '..', '..', 'sibling', 'a.gz')")).to.have.length(1);
       expect(leaks('test/decode/json.test.ts', "path.join(__dirname, '..', '..', '..', 'fixtures', 'a.gz')")).to.deep.equal([]);
     });
 
     it('an absolute path to what lies beside the repository, not a system path', () => {
-      expect(leaks('fixtures/lib/shapes.ts', '// Key order follows /repo/shared/reference/tracee-formats.md')).to.deep.equal(['/repo/shared/reference/tracee-formats.md']);
+      expect(leaks('fixtures/lib/shapes.ts', '// Key order follows /repo/sibling/reference/tracee-formats.md')).to.deep.equal(['/repo/sibling/reference/tracee-formats.md']);
       expect(leaks('fixtures/lib/shapes.ts', '// see /repo/tracee-sig/docs/reference/tracee-formats.md')).to.deep.equal([]);
       expect(leaks('deploy/x.yaml', 'mountPath: /var/run/tracee and /proc/self/fd')).to.deep.equal([]);
     });
