@@ -21,9 +21,9 @@
 //    the repeats carried as `count` on the next finding;
 //  - all state bounded (LRU containers, capped sets), forgotten on
 //    container_remove, and exportable with snapshot()/restore().
-import type { Event, EventValue } from '../src/model/event.js';
+import type { Event, EventValue, StringArraySummary } from '../src/model/event.js';
 import { Severity } from '../src/model/event.js';
-import { comm, containerId, stringArrayArg, sockaddrArg, arg } from '../src/model/accessors.js';
+import { comm, containerId, sockaddrArg, arg, stringArraySummary, summarizeStrings } from '../src/model/accessors.js';
 import { addressKey } from '../src/model/address.js';
 import type { Signature, SignatureContext, SignatureMetadata, EventSelector } from '../src/model/signature.js';
 import { Allowlist, type AllowlistMode, type AllowRule } from '../src/model/allowlist.js';
@@ -272,11 +272,11 @@ export function apiServerValues(env: string[]): string[] {
 
 /** True when Tracee's 8 KiB environment cap was reached (it pads with "?"). */
 export function looksTruncated(env: string[]): boolean {
-  if (env.length === 0) return false;
-  if (env[env.length - 1] === '?') return true;
-  let bytes = 0;
-  for (const entry of env) bytes += Buffer.byteLength(String(entry)) + 1;
-  return bytes >= TRACEE_ENV_CAP_BYTES;
+  return summaryLooksTruncated(summarizeStrings(env));
+}
+
+function summaryLooksTruncated(env: StringArraySummary): boolean {
+  return env.length > 0 && (env.last === '?' || env.nulTerminatedBytes >= TRACEE_ENV_CAP_BYTES);
 }
 
 export class K8sApiConnection implements Signature {
@@ -351,13 +351,14 @@ export class K8sApiConnection implements Signature {
     if (container === '') return;
     this.count.execsSeen++;
     this.book.touch(container);
-    const env = stringArrayArg(event, 'env');
+    // Read as a summary: only the KUBERNETES_SERVICE_HOST entries become strings.
+    const env = stringArraySummary(event, 'env', `${VARIABLE}=`);
     if (!env || env.length === 0) {
       this.count.execsWithoutEnv++;
       return;
     }
-    const values = apiServerValues(env);
-    if (looksTruncated(env)) {
+    const values = apiServerValues(env.withPrefix);
+    if (summaryLooksTruncated(env)) {
       this.count.envTruncated++;
       if (values.length === 0) this.count.envTruncatedWithoutAddress++;
     }

@@ -105,16 +105,18 @@ function legacyArgs(args: unknown, eventName: string): EventValue[] {
   if (args === undefined || args === null) return [];
   if (!Array.isArray(args)) throw new DecodeError('args', `expected an array, got ${describe(args)}`);
   const out: EventValue[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const path = `args[${i}]`;
-    if (!isObject(a)) throw new DecodeError(path, `expected an object, got ${describe(a)}`);
-    const name = optString(a, 'name', `${path}.`);
-    if (name === undefined) throw new DecodeError(`${path}.name`, 'missing');
-    const type = typeof a.type === 'string' ? a.type : '';
-    out.push(legacyValue(name, type, a.value, `${path}.value (${name})`, eventName));
-  }
+  for (let i = 0; i < args.length; i++) out.push(legacyArg(args[i], i, eventName));
   return out;
+}
+
+/** args[i] of a legacy event -> EventValue; throws DecodeError naming the field. */
+export function legacyArg(a: unknown, i: number, eventName: string): EventValue {
+  const path = `args[${i}]`;
+  if (!isObject(a)) throw new DecodeError(path, `expected an object, got ${describe(a)}`);
+  const name = optString(a, 'name', `${path}.`);
+  if (name === undefined) throw new DecodeError(`${path}.name`, 'missing');
+  const type = typeof a.type === 'string' ? a.type : '';
+  return legacyValue(name, type, a.value, `${path}.value (${name})`, eventName);
 }
 
 function legacyValue(name: string, type: string, v: unknown, path: string, eventName: string): EventValue {

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Event, Origin } from '../model/event.js';
 import type { DataSources, Signature, SignatureMetadata, SignatureOutput } from '../model/signature.js';
-import { origin, stringArrayArg } from '../model/accessors.js';
+import { origin, stringArraySummary } from '../model/accessors.js';
 import { FIRST_DETECTOR_EVENT_ID } from '../model/event-ids.js';
 import { Counters } from './counters.js';
 import { buildFinding } from './finding.js';
@@ -102,7 +102,7 @@ export class SignatureHost {
     this.counters.countEvent(event.name);
     if (this.checksEnvironment && event.name === 'sched_process_exec') {
       this.counters.execs++;
-      const env = stringArrayArg(event, 'env');
+      const env = stringArraySummary(event, 'env');
       if (env && env.length > 0) this.counters.execsWithEnv++;
     }
     const named = this.byName.get(event.name);

@@ -130,6 +130,22 @@ export interface LazyReads {
   containerId(): string;
   /** `workload?.container?.started === true`, likewise. */
   containerStarted(): boolean;
+  /** `summarizeStrings(<the str_array of argument(name)>, prefix)`, read from the bytes without building every entry. */
+  stringArraySummary?(name: string, prefix?: string): StringArraySummary | undefined;
+}
+
+/**
+ * What a signature needs of a long string-array argument (an exec's `env`)
+ * without a string per entry: how many entries, their size as the kernel
+ * counts it, the last one, and only the entries that start with a prefix.
+ */
+export interface StringArraySummary {
+  length: number;
+  /** UTF-8 bytes of every entry plus one NUL each (Tracee's env cap counts these). */
+  nulTerminatedBytes: number;
+  last: string | undefined;
+  /** The entries that start with the prefix asked for, whole, in order (none when no prefix was given). */
+  withPrefix: string[];
 }
 
 export type Origin = 'host' | 'container' | 'container-init';

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { decodeJsonLine } from '../decode/json.js';
 import { DecodeError, decodeFailureKind } from '../decode/errors.js';
 import { Prefilter } from '../decode/prefilter.js';
+import { TraceeLineScanner } from '../decode/tracee-layout.js';
 import type { SignatureHost } from '../host/host.js';
 import type { Counters } from '../host/counters.js';
 import type { Event } from '../model/event.js';
@@ -93,6 +94,7 @@ export async function readRecordings(
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const prefilter = new Prefilter(selected);
+  const scanner = new TraceeLineScanner();
   const result: ReplayResult = { readErrors: [], shapes: { current: 0, legacy: 0 } };
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   // Skipped lines are counted in the prefilter (an integer add per line) and
@@ -111,6 +113,13 @@ export async function readRecordings(
     const onLine = (buf: Buffer, start: number, end: number, lineNo: number): void => {
       counters.lines++;
       if (prefilter.skip(buf, start, end) || isBlank(buf, start, end)) return;
+      // Lines in Tracee's layout are read straight from their bytes; any other goes to the full decoder.
+      const scanned = prefilter.layoutName === undefined ? undefined : scanner.scan(buf, start, end, prefilter.layoutName, prefilter.layoutShape);
+      if (scanned) {
+        result.shapes[scanned.shape]++;
+        sink(scanned, label, lineNo);
+        return;
+      }
       let decoded;
       try {
         decoded = decodeJsonLine(buf.toString('utf8', start, end));
