@@ -1,7 +1,7 @@
 // Legacy `trace.Event` JSON (every released Tracee up to v0.24.1, all eras):
 // flat or nested container fields, `eventId` as a string, C-style or Go-style
 // arg types, sockaddr values as maps of strings, 19-digit integer timestamps.
-import type { Event, EventValue, Process, SockAddr, Workload } from '../model/event.js';
+import type { Event, EventValue, Process, SockAddr, SourceHandle, Workload } from '../model/event.js';
 import { fromNanosText } from '../model/time.js';
 import { DecodeError, describe } from './errors.js';
 import { exactIntegerText, isObject, Json, optBool, optNumber, optObject, optString, stringList } from './fields.js';
@@ -36,10 +36,25 @@ export function decodeLegacy(o: Json, raw: string): Event {
     policies,
     workload: legacyWorkload(o, raw),
     data: legacyArgs(o.args, name),
-    legacy: o,
-    legacyText: raw,
+    source: new LegacySource(o, raw),
   };
   return event;
+}
+
+/** The legacy JSON edge's handle: the trace.Event object and its line as printed, for the legacy encoders' echo. */
+export class LegacySource implements SourceHandle {
+  readonly edge = 'legacy-json';
+  readonly recordedEventId: number | undefined;
+
+  constructor(readonly object: Record<string, unknown>, readonly text: string | undefined) {
+    const id = Number(object.eventId);
+    this.recordedEventId = Number.isInteger(id) ? id : undefined;
+  }
+}
+
+/** The legacy source of an event (or of a finding, its trigger's); undefined for events from other edges. */
+export function legacySourceOf(event: Event): LegacySource | undefined {
+  return event.source instanceof LegacySource ? event.source : undefined;
 }
 
 function legacyWorkload(o: Json, raw: string): Workload {

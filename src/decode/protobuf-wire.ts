@@ -12,7 +12,7 @@
 // an exec does not pay for its 17 other arguments. Strings that repeat from
 // event to event (event names, container ids, image names, thread names) are
 // shared through a small cache keyed by their bytes instead of being built anew.
-import type { LazyReads, Container, DetectedFrom, Event, EventValue, K8s, Process, SockAddr, StringArraySummary, Thread, Threat, Timestamp, Workload } from '../model/event.js';
+import type { LazyReads, Container, DetectedFrom, Event, EventValue, K8s, Process, SockAddr, SourceHandle, StringArraySummary, Thread, Threat, Timestamp, Workload } from '../model/event.js';
 import { summarizeStrings } from '../model/accessors.js';
 import { DecodeError } from './errors.js';
 import { decodeProtoDetectedFrom, decodeProtoThreat, decodeProtoValue, decodeProtoWorkload } from './protobuf.js';
@@ -755,7 +755,7 @@ export class WireEvent implements Event, LazyReads {
   timestamp: Timestamp | undefined;
   id: number;
   name: string;
-  legacy?: Record<string, unknown>;
+  source?: SourceHandle;
   private readonly buf: Buffer;
   private readonly ranges: { policies?: number[]; workload?: number[]; data?: number[]; threat?: number[]; detected_from?: number[] };
   private _policies: Lazy<Event['policies']> = NOT_DECODED;
@@ -927,7 +927,7 @@ export class WireEvent implements Event, LazyReads {
     const event: Event = { timestamp: this.timestamp, id: this.id, name: this.name, policies: this.policies, workload, data: this.data };
     if (this.threat) event.threat = this.threat;
     if (this.detected_from) event.detected_from = this.detected_from;
-    if (this.legacy) event.legacy = this.legacy;
+    if (this.source) event.source = this.source;
     return event;
   }
 }

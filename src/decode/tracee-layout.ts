@@ -14,7 +14,7 @@
 // caller then runs the full decoder, which reports malformed lines as before.
 // test/property/tracee-layout.test.ts checks: declined, or exactly what the
 // full decoder gives, on real and generated lines of both shapes.
-import type { DetectedFrom, Event, EventValue, LazyReads, StringArraySummary, Threat, Timestamp, Workload } from '../model/event.js';
+import type { DetectedFrom, Event, EventValue, LazyReads, SourceHandle, StringArraySummary, Threat, Timestamp, Workload } from '../model/event.js';
 import { summarizeStrings } from '../model/accessors.js';
 import { parseRfc3339 } from '../model/time.js';
 import { dataValue } from './current.js';
@@ -740,11 +740,8 @@ export class ScannedEvent implements Event, LazyReads {
   get detected_from(): DetectedFrom | undefined {
     return this.full().detected_from;
   }
-  get legacy(): Record<string, unknown> | undefined {
-    return this.full().legacy;
-  }
-  get legacyText(): string | undefined {
-    return this.full().legacyText;
+  get source(): SourceHandle | undefined {
+    return this.full().source;
   }
 
   containerId(): string {
