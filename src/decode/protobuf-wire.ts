@@ -13,6 +13,7 @@
 // event to event (event names, container ids, image names, thread names) are
 // shared through a small cache keyed by their bytes instead of being built anew.
 import type { LazyReads, Container, DetectedFrom, Event, EventValue, K8s, Process, SockAddr, SourceHandle, StringArraySummary, Thread, Threat, Timestamp, Workload } from '../model/event.js';
+import { isUtf8 } from 'node:buffer';
 import { summarizeStrings } from '../model/accessors.js';
 import { DecodeError } from './errors.js';
 import { decodeProtoDetectedFrom, decodeProtoThreat, decodeProtoValue, decodeProtoWorkload } from './protobuf.js';
@@ -690,6 +691,10 @@ function summarizeWireStrings(buf: Buffer, at: number, prefix: string | undefine
   const out: StringArraySummary = { length: 0, nulTerminatedBytes: 0, last: undefined, withPrefix: [] };
   let lastStart = -1;
   let lastEnd = -1;
+  // Valid UTF-8 throughout (one native check) means every entry is: its bytes are
+  // then its decoded size, and an ASCII prefix compares as bytes. Otherwise each
+  // entry with a byte past ASCII is decoded, as the decoder would.
+  const valid = isUtf8(buf.subarray(r.pos, end));
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag !== 10) {
@@ -703,7 +708,7 @@ function summarizeWireStrings(buf: Buffer, at: number, prefix: string | undefine
     lastStart = s;
     lastEnd = e;
     let high = false;
-    for (let i = s; i < e; i++) if (buf[i] >= 0x80) { high = true; break; } // prettier-ignore
+    if (!valid) for (let i = s; i < e; i++) if (buf[i] >= 0x80) { high = true; break; } // prettier-ignore
     if (high) {
       const text = buf.toString('utf8', s, e);
       out.nulTerminatedBytes += Buffer.byteLength(text) + 1;
@@ -712,7 +717,7 @@ function summarizeWireStrings(buf: Buffer, at: number, prefix: string | undefine
     }
     out.nulTerminatedBytes += e - s + 1;
     if (prefix === undefined) continue;
-    if (asciiPrefix ? startsWithAscii(buf, s, e, prefix) : buf.toString('latin1', s, e).startsWith(prefix)) out.withPrefix.push(buf.toString('latin1', s, e));
+    if (asciiPrefix ? startsWithAscii(buf, s, e, prefix) : buf.toString('utf8', s, e).startsWith(prefix)) out.withPrefix.push(buf.toString('utf8', s, e));
   }
   if (out.length > 0) out.last = buf.toString('utf8', lastStart, lastEnd);
   return out;
