@@ -4,9 +4,18 @@
 //   parse    split, then JSON.parse every line
 //   prefilter split, search the raw bytes for the selected event names, JSON.parse
 //            only those lines, and run a minimal TRC-1013 (the floor for our design)
+// and the two ways replay can read a selected line, with what TRC-1013 reads of it
+// (container id, origin, env summary, remote_addr), no detection:
+//   decode   replay's prefilter, then the full decoder (JSON.parse + model): the library way
+//   scan     replay's prefilter, then the Tracee-layout scanner (full decoder when it declines)
 //
-//   node dist/bench/floors.js split|parse|prefilter FILE
+//   node dist/bench/floors.js split|parse|prefilter|decode|scan FILE
 import * as fs from 'node:fs';
+import { decodeJsonLine } from '../src/decode/json.js';
+import { Prefilter } from '../src/decode/prefilter.js';
+import { TraceeLineScanner } from '../src/decode/tracee-layout.js';
+import { arg, containerId, origin, stringArraySummary } from '../src/model/accessors.js';
+import type { Event } from '../src/model/event.js';
 
 const [mode, file] = process.argv.slice(2);
 const EXEC = Buffer.from('"sched_process_exec"');
@@ -40,9 +49,29 @@ function detect(o: any): void { // eslint-disable-line @typescript-eslint/no-exp
   }
 }
 
+const prefilter = new Prefilter(new Set(['sched_process_exec', 'security_socket_connect', 'container_remove']));
+const scanner = new TraceeLineScanner();
+let reads = 0;
+
+/** What TRC-1013 reads of an event, as it reads it. */
+function read(e: Event): void {
+  if (origin(e) !== 'container') return;
+  reads += containerId(e).length;
+  if (e.name === 'sched_process_exec') reads += stringArraySummary(e, 'env', 'KUBERNETES_SERVICE_HOST=')?.withPrefix.length ?? 0;
+  else if (e.name === 'security_socket_connect') reads += arg(e, 'remote_addr') ? 1 : 0;
+}
+
 function onLine(buf: Buffer, start: number, end: number): void {
   lines++;
   if (mode === 'split') return;
+  if (mode === 'decode' || mode === 'scan') {
+    if (prefilter.skip(buf, start, end)) return;
+    parsed++;
+    const name = prefilter.layoutName;
+    const scanned = mode === 'scan' && name !== undefined ? scanner.scan(buf, start, end, name, prefilter.layoutShape) : undefined;
+    read(scanned ?? decodeJsonLine(buf.toString('utf8', start, end)).event);
+    return;
+  }
   const line = buf.subarray(start, end);
   if (mode === 'prefilter' && line.indexOf(EXEC) < 0 && line.indexOf(CONNECT) < 0) return;
   const o = JSON.parse(line.toString('utf8'));
@@ -64,5 +93,5 @@ stream.on('data', (chunk) => {
 });
 stream.on('end', () => {
   if (rest && rest.length) onLine(rest, 0, rest.length);
-  process.stderr.write(JSON.stringify({ lines, parsed, findings }) + '\n');
+  process.stderr.write(JSON.stringify({ lines, parsed, findings, reads }) + '\n');
 });

@@ -12,7 +12,7 @@ import { addressKey } from '../src/model/address.js';
 import { defineSignature, type Finding } from '../src/sdk/signature.js';
 import { Interner } from '../src/sdk/interner.js';
 import { ClusterAddresses, hostnameOf, isStateKey, NAME_PREFIX } from './k8s_api_connection/addresses.js';
-import { apiServerValues, execEnvironment, looksTruncated } from './k8s_api_connection/environment.js';
+import { apiServerValues, execEnvironment, summaryLooksTruncated } from './k8s_api_connection/environment.js';
 
 export { apiServerValues, looksTruncated } from './k8s_api_connection/environment.js';
 export { hostnameOf } from './k8s_api_connection/addresses.js';
@@ -97,8 +97,8 @@ export default defineSignature<K8sApiConnectionConfig, string[], { learned: stri
       containers.touch(container);
       const env = execEnvironment(event);
       if (!env) return void n.execsWithoutEnv++;
-      const values = apiServerValues(env);
-      if (looksTruncated(env)) {
+      const values = apiServerValues(env.withPrefix);
+      if (summaryLooksTruncated(env)) {
         n.envTruncated++;
         if (values.length === 0) n.envTruncatedWithoutAddress++;
       }

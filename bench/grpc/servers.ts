@@ -7,6 +7,9 @@ import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
+/** Node options that widen the servers' HTTP/2 receive windows (see http2-window.ts). */
+export const WIDE_WINDOW = ['--require', path.join(__dirname, 'http2-window.js')];
+
 function startServer(args: string[], ready: RegExp): Promise<ChildProcess> {
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -25,8 +28,8 @@ export interface BenchServers {
   stop(): void;
 }
 
-/** Starts the floor and `serve`; `stop()` kills both and removes the directory. */
-export async function startBenchServers(): Promise<BenchServers> {
+/** Starts the floor and `serve` (with `nodeOptions`, e.g. WIDE_WINDOW); `stop()` kills both and removes the directory. */
+export async function startBenchServers(nodeOptions: string[] = []): Promise<BenchServers> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-sig-bench-'));
   const floorSocket = path.join(dir, 'floor.sock');
   const serveSocket = path.join(dir, 'serve.sock');
@@ -36,8 +39,8 @@ export async function startBenchServers(): Promise<BenchServers> {
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    started.push(await startServer([path.join(__dirname, 'floor-server.js'), floorSocket], /listening/));
-    started.push(await startServer([path.join(ROOT, 'bin', 'tracee-sig'), 'serve', '--listen', `unix://${serveSocket}`], /listening on/));
+    started.push(await startServer([...nodeOptions, path.join(__dirname, 'floor-server.js'), floorSocket], /listening/));
+    started.push(await startServer([...nodeOptions, path.join(ROOT, 'bin', 'tracee-sig'), 'serve', '--listen', `unix://${serveSocket}`], /listening on/));
   } catch (e) {
     stop();
     throw e;

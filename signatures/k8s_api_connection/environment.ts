@@ -1,15 +1,19 @@
 // What TRC-1013 reads from an exec's environment: the API server address
 // (KUBERNETES_SERVICE_HOST) and whether Tracee cut the environment short.
-import type { Event } from '../../src/model/event.js';
-import { stringArrayArg } from '../../src/model/accessors.js';
+import type { Event, StringArraySummary } from '../../src/model/event.js';
+import { stringArraySummary, summarizeStrings } from '../../src/model/accessors.js';
 
 const VARIABLE = 'KUBERNETES_SERVICE_HOST';
 /** Tracee reads at most 8191 bytes of environment and pads the rest with "?" entries. */
 const TRACEE_ENV_CAP_BYTES = 8191;
 
-/** The exec's environment entries; undefined when Tracee captured none (the one place TRC-1013 reads `env`). */
-export function execEnvironment(event: Event): string[] | undefined {
-  const env = stringArrayArg(event, 'env');
+/**
+ * The exec's environment, summarized: only the KUBERNETES_SERVICE_HOST entries
+ * become strings (events read from bytes never build the rest); undefined when
+ * Tracee captured none. The one place TRC-1013 reads `env`.
+ */
+export function execEnvironment(event: Event): StringArraySummary | undefined {
+  const env = stringArraySummary(event, 'env', `${VARIABLE}=`);
   return env && env.length > 0 ? env : undefined;
 }
 
@@ -26,9 +30,9 @@ export function apiServerValues(env: string[]): string[] {
 
 /** True when Tracee's 8 KiB environment cap was reached (it pads with "?"). */
 export function looksTruncated(env: string[]): boolean {
-  if (env.length === 0) return false;
-  if (env[env.length - 1] === '?') return true;
-  let bytes = 0;
-  for (const entry of env) bytes += Buffer.byteLength(String(entry)) + 1;
-  return bytes >= TRACEE_ENV_CAP_BYTES;
+  return summaryLooksTruncated(summarizeStrings(env));
+}
+
+export function summaryLooksTruncated(env: StringArraySummary): boolean {
+  return env.length > 0 && (env.last === '?' || env.nulTerminatedBytes >= TRACEE_ENV_CAP_BYTES);
 }

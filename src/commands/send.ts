@@ -250,8 +250,8 @@ async function streamRecordings(
     fb.findings.forEach((finding, k) => {
       const trigger = answered[fb.trigger_indexes[k]];
       // A legacy recording's finding echoes its trigger's own legacy context, as replay does.
-      if (trigger?.legacy) {
-        finding.legacy = trigger.legacy;
+      if (trigger?.source) {
+        finding.source = trigger.source;
         if (finding.detected_from) finding.detected_from.id = detectedFromId(trigger);
       }
       o.print(finding);

@@ -133,7 +133,8 @@ function dataList(v: unknown, path: string, eventName: string): EventValue[] {
   return v.map((item, i) => dataValue(item, `${path}[${i}]`, eventName));
 }
 
-function dataValue(item: unknown, path: string, eventName: string): EventValue {
+/** One item of `data` -> EventValue; throws DecodeError naming the field. */
+export function dataValue(item: unknown, path: string, eventName: string): EventValue {
   if (!isObject(item)) throw new DecodeError(path, `expected an object, got ${describe(item)}`);
   const name = optString(item, 'name', `${path}.`);
   if (name === undefined) throw new DecodeError(`${path}.name`, 'missing');

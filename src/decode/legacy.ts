@@ -1,7 +1,7 @@
 // Legacy `trace.Event` JSON (every released Tracee up to v0.24.1, all eras):
 // flat or nested container fields, `eventId` as a string, C-style or Go-style
 // arg types, sockaddr values as maps of strings, 19-digit integer timestamps.
-import type { Event, EventValue, Process, SockAddr, Workload } from '../model/event.js';
+import type { Event, EventValue, Process, SockAddr, SourceHandle, Workload } from '../model/event.js';
 import { fromNanosText } from '../model/time.js';
 import { DecodeError, describe } from './errors.js';
 import { exactIntegerText, isObject, Json, optBool, optNumber, optObject, optString, stringList } from './fields.js';
@@ -36,10 +36,25 @@ export function decodeLegacy(o: Json, raw: string): Event {
     policies,
     workload: legacyWorkload(o, raw),
     data: legacyArgs(o.args, name),
-    legacy: o,
-    legacyText: raw,
+    source: new LegacySource(o, raw),
   };
   return event;
+}
+
+/** The legacy JSON edge's handle: the trace.Event object and its line as printed, for the legacy encoders' echo. */
+export class LegacySource implements SourceHandle {
+  readonly edge = 'legacy-json';
+  readonly recordedEventId: number | undefined;
+
+  constructor(readonly object: Record<string, unknown>, readonly text: string | undefined) {
+    const id = Number(object.eventId);
+    this.recordedEventId = Number.isInteger(id) ? id : undefined;
+  }
+}
+
+/** The legacy source of an event (or of a finding, its trigger's); undefined for events from other edges. */
+export function legacySourceOf(event: Event): LegacySource | undefined {
+  return event.source instanceof LegacySource ? event.source : undefined;
 }
 
 function legacyWorkload(o: Json, raw: string): Workload {
@@ -105,16 +120,18 @@ function legacyArgs(args: unknown, eventName: string): EventValue[] {
   if (args === undefined || args === null) return [];
   if (!Array.isArray(args)) throw new DecodeError('args', `expected an array, got ${describe(args)}`);
   const out: EventValue[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const path = `args[${i}]`;
-    if (!isObject(a)) throw new DecodeError(path, `expected an object, got ${describe(a)}`);
-    const name = optString(a, 'name', `${path}.`);
-    if (name === undefined) throw new DecodeError(`${path}.name`, 'missing');
-    const type = typeof a.type === 'string' ? a.type : '';
-    out.push(legacyValue(name, type, a.value, `${path}.value (${name})`, eventName));
-  }
+  for (let i = 0; i < args.length; i++) out.push(legacyArg(args[i], i, eventName));
   return out;
+}
+
+/** args[i] of a legacy event -> EventValue; throws DecodeError naming the field. */
+export function legacyArg(a: unknown, i: number, eventName: string): EventValue {
+  const path = `args[${i}]`;
+  if (!isObject(a)) throw new DecodeError(path, `expected an object, got ${describe(a)}`);
+  const name = optString(a, 'name', `${path}.`);
+  if (name === undefined) throw new DecodeError(`${path}.name`, 'missing');
+  const type = typeof a.type === 'string' ? a.type : '';
+  return legacyValue(name, type, a.value, `${path}.value (${name})`, eventName);
 }
 
 function legacyValue(name: string, type: string, v: unknown, path: string, eventName: string): EventValue {

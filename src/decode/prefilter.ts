@@ -28,6 +28,12 @@ interface NameCell {
 export class Prefilter {
   private readonly selected: Set<string> | undefined;
   private readonly cells = new Map<number, NameCell[]>();
+  /**
+   * After skip() returned false: the selected event's name and shape when the
+   * line is laid out as Tracee writes it (the line scanner's cue), else undefined.
+   */
+  layoutName: string | undefined;
+  layoutShape: 'current' | 'legacy' = 'current';
 
   /** `names` undefined = every event is selected. */
   constructor(names: Set<string> | undefined) {
@@ -40,9 +46,14 @@ export class Prefilter {
    * may hold a selected event, or be malformed.
    */
   skip(buf: Buffer, start: number, end: number): boolean {
+    this.layoutName = undefined;
     if (!this.selected || !endsLikeObject(buf, start, end)) return false;
     const cell = this.traceeLayoutName(buf, start, end);
-    if (!cell || cell.selected) return false;
+    if (!cell) return false;
+    if (cell.selected) {
+      this.layoutName = cell.name;
+      return false;
+    }
     cell.skipped++;
     return true;
   }
@@ -59,6 +70,7 @@ export class Prefilter {
     if (!startsWith(buf, TIMESTAMP_KEY, start, end)) return undefined;
     let at = start + TIMESTAMP_KEY.length;
     if (buf[at] === QUOTE) {
+      this.layoutShape = 'current';
       // current shape: "timestamp":"…","id":N,"name":"…"
       at = buf.indexOf(QUOTE, at + 1);
       if (at < 0 || at >= end || !startsWith(buf, ID_KEY, at + 1, end)) return undefined;
@@ -68,6 +80,7 @@ export class Prefilter {
       if (at <= 0 || !startsWith(buf, NAME_KEY, at, end)) return undefined;
       return this.cellAt(buf, at + NAME_KEY.length, end);
     }
+    this.layoutShape = 'legacy';
     const key = buf.indexOf(LEGACY_NAME, at);
     if (key < 0 || key >= end) return undefined;
     return this.cellAt(buf, key + LEGACY_NAME.length, end);

@@ -12,7 +12,9 @@
 // an exec does not pay for its 17 other arguments. Strings that repeat from
 // event to event (event names, container ids, image names, thread names) are
 // shared through a small cache keyed by their bytes instead of being built anew.
-import type { LazyReads, Container, DetectedFrom, Event, EventValue, K8s, Process, SockAddr, Thread, Threat, Timestamp, Workload } from '../model/event.js';
+import type { LazyReads, Container, DetectedFrom, Event, EventValue, K8s, Process, SockAddr, SourceHandle, StringArraySummary, Thread, Threat, Timestamp, Workload } from '../model/event.js';
+import { isUtf8 } from 'node:buffer';
+import { summarizeStrings } from '../model/accessors.js';
 import { DecodeError } from './errors.js';
 import { decodeProtoDetectedFrom, decodeProtoThreat, decodeProtoValue, decodeProtoWorkload } from './protobuf.js';
 
@@ -660,6 +662,73 @@ function valueNamed(buf: Buffer, start: number, end: number, name: string, ascii
   return true;
 }
 
+/**
+ * Where the StringArray of the EventValue in buf[start, end) begins, when
+ * str_array is its one kind (a value without a kind: -1, no summary); undefined
+ * when it has another kind or several (then it is decoded as usual).
+ */
+function strArrayOnly(buf: Buffer, start: number, end: number): number | undefined {
+  const r = new WireReader(buf, start, end);
+  let at = -1;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (tag === 74 && at < 0) {
+      at = r.pos;
+      r.pos = r.lenEnd();
+    } else if (field >= 2 && field <= 31) return undefined;
+    else r.skip(tag & 7);
+  }
+  return at;
+}
+
+/** summarizeStrings of the StringArray whose length prefix is at buf[at]: entries are walked, not built. */
+function summarizeWireStrings(buf: Buffer, at: number, prefix: string | undefined): StringArraySummary {
+  const outer = new WireReader(buf, at, buf.length);
+  const end = outer.lenEnd();
+  const r = new WireReader(buf, outer.pos, end);
+  const asciiPrefix = prefix !== undefined && isAscii(prefix);
+  const out: StringArraySummary = { length: 0, nulTerminatedBytes: 0, last: undefined, withPrefix: [] };
+  let lastStart = -1;
+  let lastEnd = -1;
+  // Valid UTF-8 throughout (one native check) means every entry is: its bytes are
+  // then its decoded size, and an ASCII prefix compares as bytes. Otherwise each
+  // entry with a byte past ASCII is decoded, as the decoder would.
+  const valid = isUtf8(buf.subarray(r.pos, end));
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag !== 10) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const e = r.lenEnd();
+    const s = r.pos;
+    r.pos = e;
+    out.length++;
+    lastStart = s;
+    lastEnd = e;
+    let high = false;
+    if (!valid) for (let i = s; i < e; i++) if (buf[i] >= 0x80) { high = true; break; } // prettier-ignore
+    if (high) {
+      const text = buf.toString('utf8', s, e);
+      out.nulTerminatedBytes += Buffer.byteLength(text) + 1;
+      if (prefix !== undefined && text.startsWith(prefix)) out.withPrefix.push(text);
+      continue;
+    }
+    out.nulTerminatedBytes += e - s + 1;
+    if (prefix === undefined) continue;
+    if (asciiPrefix ? startsWithAscii(buf, s, e, prefix) : buf.toString('utf8', s, e).startsWith(prefix)) out.withPrefix.push(buf.toString('utf8', s, e));
+  }
+  if (out.length > 0) out.last = buf.toString('utf8', lastStart, lastEnd);
+  return out;
+}
+
+function startsWithAscii(buf: Buffer, start: number, end: number, prefix: string): boolean {
+  if (end - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
 /** One reader reused for scans that do not nest (the name of each value). */
 const scanner = new WireReader(Buffer.alloc(0), 0, 0);
 
@@ -691,7 +760,7 @@ export class WireEvent implements Event, LazyReads {
   timestamp: Timestamp | undefined;
   id: number;
   name: string;
-  legacy?: Record<string, unknown>;
+  source?: SourceHandle;
   private readonly buf: Buffer;
   private readonly ranges: { policies?: number[]; workload?: number[]; data?: number[]; threat?: number[]; detected_from?: number[] };
   private _policies: Lazy<Event['policies']> = NOT_DECODED;
@@ -770,6 +839,27 @@ export class WireEvent implements Event, LazyReads {
     return undefined;
   }
 
+  /**
+   * The summary of the first argument named `name` (see StringArraySummary),
+   * read from its bytes: an entry becomes a string only when it is the last
+   * one or starts with `prefix`. Values with more than one kind on the wire
+   * are decoded as `argument` decodes them.
+   */
+  stringArraySummary(name: string, prefix?: string): StringArraySummary | undefined {
+    const ranges = this.ranges.data;
+    if (this._data === NOT_DECODED && ranges) {
+      const ascii = isAscii(name);
+      for (let i = 0; i < ranges.length; i += 2) {
+        if (!valueNamed(this.buf, ranges[i], ranges[i + 1], name, ascii)) continue;
+        const at = strArrayOnly(this.buf, ranges[i], ranges[i + 1]);
+        if (at !== undefined) return at < 0 ? undefined : summarizeWireStrings(this.buf, at, prefix);
+        break;
+      }
+    }
+    const v = this.argument(name);
+    return v?.str_array?.value ? summarizeStrings(v.str_array.value, prefix) : undefined;
+  }
+
   /** workload.container.id, '' when absent: the container alone is read. */
   containerId(): string {
     const w = this.workload;
@@ -842,7 +932,7 @@ export class WireEvent implements Event, LazyReads {
     const event: Event = { timestamp: this.timestamp, id: this.id, name: this.name, policies: this.policies, workload, data: this.data };
     if (this.threat) event.threat = this.threat;
     if (this.detected_from) event.detected_from = this.detected_from;
-    if (this.legacy) event.legacy = this.legacy;
+    if (this.source) event.source = this.source;
     return event;
   }
 }

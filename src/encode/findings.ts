@@ -1,6 +1,7 @@
 // The shapes a finding can leave in, and the choice among them.
 import type { Event } from '../model/event.js';
 import type { SignatureMetadata } from '../model/signature.js';
+import { legacySourceOf } from '../decode/legacy.js';
 import { currentJson } from './current-json.js';
 import { legacyFinding, rulesFinding } from './legacy-json.js';
 
@@ -12,7 +13,7 @@ export type OutputShape = (typeof OUTPUT_SHAPES)[number];
  * triggering event's own format: legacy input gets the legacy detection event.
  */
 export function formatFinding(finding: Event, meta: SignatureMetadata, shape: OutputShape): string {
-  const chosen = shape === 'auto' ? (finding.legacy ? 'legacy' : 'json') : shape;
+  const chosen = shape === 'auto' ? (legacySourceOf(finding) ? 'legacy' : 'json') : shape;
   if (chosen === 'legacy') return legacyFinding(finding, meta);
   if (chosen === 'rules') return rulesFinding(finding, meta);
   return currentJson(finding);

@@ -7,6 +7,7 @@ import type { Event, EventValue, SockAddr } from '../model/event.js';
 import type { SignatureMetadata } from '../model/signature.js';
 import { FIRST_DETECTOR_EVENT_ID, FIRST_SIGNATURE_EVENT_ID, internalEventId } from '../model/event-ids.js';
 import { toNanosText } from '../model/time.js';
+import { legacySourceOf } from '../decode/legacy.js';
 import { rawNumber, writeJson } from './raw-json.js';
 
 type Obj = Record<string, unknown>;
@@ -15,8 +16,9 @@ type Obj = Record<string, unknown>;
 export function legacyContext(event: Event): Obj {
   const ts = rawNumber(event.timestamp ? toNanosText(event.timestamp) : '0');
   const start = event.workload?.process?.thread?.start_time;
-  if (event.legacy) {
-    const copy: Obj = { ...event.legacy };
+  const source = legacySourceOf(event);
+  if (source) {
+    const copy: Obj = { ...source.object };
     copy.timestamp = ts;
     if (start && 'threadStartTime' in copy) copy.threadStartTime = rawNumber(toNanosText(start));
     return copy;
@@ -170,8 +172,9 @@ const signatureEventId = (finding: Event) => String(FIRST_SIGNATURE_EVENT_ID + (
  * when the line is not laid out as Tracee writes it (then the object path runs).
  */
 function legacyFindingFromText(finding: Event, meta: SignatureMetadata): string | undefined {
-  const text = finding.legacyText;
-  const o = finding.legacy;
+  const source = legacySourceOf(finding);
+  const text = source?.text;
+  const o = source?.object;
   if (!text || !o || text.charCodeAt(0) !== 0x7b || !text.endsWith(']}')) return undefined;
   const idAt = text.indexOf('"eventId":"');
   const nameAt = text.indexOf(',"eventName":"', idAt);
@@ -222,7 +225,7 @@ export function legacyFinding(finding: Event, meta: SignatureMetadata): string {
 
 /** tracee-rules' rawjson template: {"Data":…,"Context":…,"SigMetadata":…}; the Context is the trigger's line as printed. */
 export function rulesFinding(finding: Event, meta: SignatureMetadata): string {
-  const text = finding.legacyText;
+  const text = legacySourceOf(finding)?.text;
   const context = text && text.charCodeAt(0) === 0x7b && text.charCodeAt(text.length - 1) === 0x7d
     ? text
     : writeJson(legacyContext({ ...finding, name: finding.detected_from?.name ?? '', data: finding.detected_from?.data ?? [] }));

@@ -22,8 +22,7 @@ export function threatOf(meta: SignatureMetadata, severity = meta.severity): Thr
 
 /** The id a finding's detected_from names: the legacy eventId as recorded, else Tracee's internal id. */
 export function detectedFromId(trigger: Event): number {
-  const legacyId = trigger.legacy ? Number(trigger.legacy.eventId) : NaN;
-  return Number.isInteger(legacyId) ? legacyId : internalEventId(trigger.name, trigger.id);
+  return trigger.source?.recordedEventId ?? internalEventId(trigger.name, trigger.id);
 }
 
 export function buildFinding(meta: SignatureMetadata, eventId: number, output: SignatureOutput): Event {
@@ -42,7 +41,6 @@ export function buildFinding(meta: SignatureMetadata, eventId: number, output: S
       data: trigger.data,
       parent: trigger.detected_from,
     },
-    legacy: trigger.legacy,
-    legacyText: trigger.legacyText,
+    source: trigger.source,
   };
 }

@@ -1,5 +1,5 @@
 // Small readers over the event model, named as Tracee names the things they read.
-import type { LazyReads, Event, EventValue, Origin, SockAddr } from './event.js';
+import type { LazyReads, Event, EventValue, Origin, SockAddr, StringArraySummary } from './event.js';
 
 /** Tracee's origin rule: a started container, a container still in init, or the host. */
 export function origin(event: Event): Origin {
@@ -39,4 +39,27 @@ export function stringArrayArg(event: Event, name: string): string[] | undefined
 export function sockaddrArg(event: Event, name: string): SockAddr | undefined {
   const v = arg(event, name);
   return v?.sockaddr ?? undefined;
+}
+
+/**
+ * A string-array argument summarized (see StringArraySummary); undefined when
+ * absent or of another kind, as `stringArrayArg`. Events read from bytes answer
+ * without building a string per entry: what makes a long `env` cheap.
+ */
+export function stringArraySummary(event: Event, name: string, prefix?: string): StringArraySummary | undefined {
+  const lazy = event as Event & Partial<LazyReads>;
+  if (lazy.stringArraySummary !== undefined) return lazy.stringArraySummary(name, prefix);
+  const entries = stringArrayArg(event, name);
+  return entries && summarizeStrings(entries, prefix);
+}
+
+/** The summary of decoded entries: the definition the byte readers must match. */
+export function summarizeStrings(entries: string[], prefix?: string): StringArraySummary {
+  let bytes = 0;
+  const withPrefix: string[] = [];
+  for (const entry of entries) {
+    bytes += Buffer.byteLength(entry) + 1;
+    if (prefix !== undefined && entry.startsWith(prefix)) withPrefix.push(entry);
+  }
+  return { length: entries.length, nulTerminatedBytes: bytes, last: entries[entries.length - 1], withPrefix };
 }

@@ -1,7 +1,7 @@
 // Tracee enrichments a signature may require (`requires`), and how an input
 // shows whether Tracee had one on: the event that carries it and whether it did.
 import type { Event } from './event.js';
-import { stringArrayArg } from './accessors.js';
+import { stringArraySummary } from './accessors.js';
 
 export interface Enrichment {
   /** The event that carries it. */
@@ -20,6 +20,6 @@ export const ENRICHMENTS: Record<string, Enrichment> = {
     howToEnable:
       'turn on environment capture in Tracee: `--output option:exec-env` (Tracee v0.9 to v0.24.x), ' +
       '`--enrichment environment` (Tracee main from 2026-01-14; `--enrichment exec-env` on 2026-01-11..13 builds)',
-    carried: (event) => (stringArrayArg(event, 'env')?.length ?? 0) > 0,
+    carried: (event) => (stringArraySummary(event, 'env')?.length ?? 0) > 0,
   },
 };

@@ -109,13 +109,20 @@ export interface Event {
   threat?: Threat;
   detected_from?: DetectedFrom;
   /**
-   * Edge bookkeeping, never read by signatures: the legacy `trace.Event` object
-   * this event was decoded from, so legacy-shaped outputs can echo the
-   * triggering event's context exactly as the user's Tracee printed it.
+   * Edge bookkeeping, never read by signatures: an opaque handle the source
+   * edge left, so that an output in that edge's format can echo the source
+   * exactly (the legacy JSON edge keeps its trace.Event object and line). A
+   * finding carries its trigger's.
    */
-  legacy?: Record<string, unknown>;
-  /** Edge bookkeeping: that object's line, as printed, so it can be echoed byte for byte. */
-  legacyText?: string;
+  source?: SourceHandle;
+}
+
+/** What a source edge keeps of an event for its own encoders; opaque to everything else. */
+export interface SourceHandle {
+  /** The edge that made it, e.g. "legacy-json". */
+  readonly edge: string;
+  /** The event id as the source recorded it, when it recorded one (a finding's detected_from names it). */
+  readonly recordedEventId?: number;
 }
 
 /**
@@ -130,6 +137,22 @@ export interface LazyReads {
   containerId(): string;
   /** `workload?.container?.started === true`, likewise. */
   containerStarted(): boolean;
+  /** `summarizeStrings(<the str_array of argument(name)>, prefix)`, read from the bytes without building every entry. */
+  stringArraySummary?(name: string, prefix?: string): StringArraySummary | undefined;
+}
+
+/**
+ * What a signature needs of a long string-array argument (an exec's `env`)
+ * without a string per entry: how many entries, their size as the kernel
+ * counts it, the last one, and only the entries that start with a prefix.
+ */
+export interface StringArraySummary {
+  length: number;
+  /** UTF-8 bytes of every entry plus one NUL each (Tracee's env cap counts these). */
+  nulTerminatedBytes: number;
+  last: string | undefined;
+  /** The entries that start with the prefix asked for, whole, in order (none when no prefix was given). */
+  withPrefix: string[];
 }
 
 export type Origin = 'host' | 'container' | 'container-init';

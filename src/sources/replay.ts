@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { decodeJsonLine } from '../decode/json.js';
 import { DecodeError, decodeFailureKind } from '../decode/errors.js';
 import { Prefilter } from '../decode/prefilter.js';
+import { TraceeLineScanner } from '../decode/tracee-layout.js';
 import type { SignatureHost } from '../host/host.js';
 import type { Counters } from '../host/counters.js';
 import type { Event } from '../model/event.js';
@@ -116,6 +117,7 @@ export async function readRecordings(
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const prefilter = new Prefilter(selected);
+  const scanner = new TraceeLineScanner();
   const result = emptyResult();
   if (options.inputs) result.inputs = options.inputs;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -144,6 +146,14 @@ export async function readRecordings(
       }
       if (isBlank(buf, start, end)) return;
       report.nonBlank++;
+      // Lines in Tracee's layout are read straight from their bytes; any other goes to the full decoder.
+      const scanned = prefilter.layoutName === undefined ? undefined : scanner.scan(buf, start, end, prefilter.layoutName, prefilter.layoutShape);
+      if (scanned) {
+        result.shapes[scanned.shape]++;
+        report.events++;
+        sink(scanned, label, lineNo);
+        return;
+      }
       let decoded;
       try {
         decoded = decodeJsonLine(buf.toString('utf8', start, end));

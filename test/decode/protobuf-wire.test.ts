@@ -10,7 +10,7 @@ import { CURRENT, LEGACY } from '../server/examples.js';
 import fc from 'fast-check';
 import { applyEdits, byteEdits } from '../support/byte-edits.js';
 import { DecodeError } from '../../src/decode/errors.js';
-import { arg, containerId, origin } from '../../src/model/accessors.js';
+import { arg, containerId, origin, stringArrayArg, stringArraySummary, summarizeStrings } from '../../src/model/accessors.js';
 import { runs } from '../property/support.js';
 import { ARG_NAMES, protoEventBytes } from '../support/proto-events.js';
 
@@ -161,6 +161,22 @@ describe('lazy wire decoder: properties over random events', () => {
         expect(arg(replaced, name)).to.deep.equal({ name, str: 'replaced' });
       }),
       runs(300),
+    );
+  });
+
+  it('summarizes a string array from its bytes as the decoded value would be summarized', () => {
+    const prefixes = [undefined, '', 'KUBERNETES_SERVICE_HOST=', 'A', 'é'];
+    fc.assert(
+      fc.property(protoEventBytes, fc.constantFrom(...ARG_NAMES, 'absent'), fc.constantFrom(...prefixes), (bytes, name, prefix) => {
+        const model = decodeProtoEvent(bytes);
+        const entries = stringArrayArg(model, name);
+        const expected = entries && summarizeStrings(entries, prefix);
+        expect(stringArraySummary(decodeWireEvent(bytes), name, prefix)).to.deep.equal(expected); // from the bytes
+        const decoded = decodeWireEvent(bytes);
+        void decoded.data;
+        expect(stringArraySummary(decoded, name, prefix)).to.deep.equal(expected); // from the decoded data
+      }),
+      runs(400),
     );
   });
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeJsonLine } from '../../src/decode/json.js';
+import { LegacySource, legacySourceOf } from '../../src/decode/legacy.js';
 import { currentJson } from '../../src/encode/current-json.js';
 import { formatFinding } from '../../src/encode/findings.js';
 import type { Event } from '../../src/model/event.js';
@@ -119,7 +120,7 @@ describe('legacy findings from the trigger\'s own line', () => {
       for (const finding of findingsOf(lines)) {
         for (const shape of ['legacy', 'rules'] as const) {
           const fromText = formatFinding(finding, metadata, shape);
-          const fromObject = formatFinding({ ...finding, legacyText: undefined }, metadata, shape);
+          const fromObject = formatFinding({ ...finding, source: new LegacySource(legacySourceOf(finding)!.object, undefined) }, metadata, shape);
           expect(JSON.parse(fromText), `${file} ${shape}`).to.deep.equal(JSON.parse(fromObject));
           compared++;
         }

@@ -15,6 +15,7 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { decodeJsonLine } from '../../src/decode/json.js';
+import { legacySourceOf } from '../../src/decode/legacy.js';
 import { protoEventObject } from '../../src/encode/protobuf.js';
 import { CURRENT_EVENT_IDS } from '../../src/model/event-ids.js';
 import { protoType } from '../../src/proto.js';
@@ -169,7 +170,7 @@ export function prepare(line: string, era: TraceeEra): Prepared {
   if (era === 'v0.24') {
     message.detected_from ??= {};
     if (SYSCALLS.has(event.name)) {
-      const rv = event.legacy?.returnValue;
+      const rv = legacySourceOf(event)?.object.returnValue;
       (message.data as unknown[]).push({ name: 'returnValue', int64: String(typeof rv === 'number' ? rv : 0) });
     }
   }

@@ -1,0 +1,870 @@
+// Replay's hot path for lines in Tracee's own layout: instead of JSON.parse and
+// the full decoder, one pass over the bytes checks the line is JSON the full
+// decoder would accept (grammar, and the kind of every field it checks) and
+// notes the few things the selected events are read for: the container id and
+// started flag, the `env` of an exec (as a range: entries become strings only
+// when asked for), `remote_addr` of a connect, `container_id` of a
+// container_remove. Everything else is decoded from the line by the full
+// decoder on first read (a finding reads the whole trigger), so the two agree
+// by construction.
+//
+// The scanner declines (returns undefined) whatever it does not recognise:
+// another key order for the head, escapes in keys or names, nesting past
+// MAX_DEPTH, a field of an unexpected kind, threat or detected_from; the
+// caller then runs the full decoder, which reports malformed lines as before.
+// test/property/tracee-layout.test.ts checks: declined, or exactly what the
+// full decoder gives, on real and generated lines of both shapes.
+import type { DetectedFrom, Event, EventValue, LazyReads, SourceHandle, StringArraySummary, Threat, Timestamp, Workload } from '../model/event.js';
+import { summarizeStrings } from '../model/accessors.js';
+import { parseRfc3339 } from '../model/time.js';
+import { dataValue } from './current.js';
+import { DecodeError } from './errors.js';
+import { decodeJsonLine, type JsonShape } from './json.js';
+import { legacyArg } from './legacy.js';
+
+/** Deeper lines are left to the full decoder (its own limit is 64). */
+const MAX_DEPTH = 32;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const DONE = 0;
+const MEMBER = 1;
+const BAD = -1;
+const UNKNOWN_KEY = -1;
+const ESCAPED_KEY = -2;
+
+/** A JSON number literal: an integer (no fraction or exponent), another finite one, or one JSON.parse may round to ±Infinity or 0. */
+const NOT_A_NUMBER = 0;
+const INTEGER = 1;
+const FRACTION = 2;
+const OTHER_NUMBER = 3;
+/** Longest number literal taken as finite without looking closer (a double holds up to about 1.8e308). */
+const MAX_NUMBER_TEXT = 300;
+
+/** JSON grammar over buf[pos, end): each method checks and advances, or returns false/BAD. */
+export class Cursor {
+  buf: Buffer = Buffer.alloc(0);
+  pos = 0;
+  end = 0;
+  /** Content of the last string read, quotes excluded, and what it held. */
+  strStart = 0;
+  strEnd = 0;
+  escaped = false;
+  high = false;
+  /** The last array of strings read: entries, their bytes +1 each (exact when plain), no escapes or non-ASCII, last entry. */
+  arrayCount = 0;
+  arrayBytes = 0;
+  arrayPlain = true;
+  arrayLastStart = 0;
+  arrayLastEnd = 0;
+
+  private noteArray(count: number, bytes: number, plain: boolean): void {
+    this.arrayCount = count;
+    this.arrayBytes = bytes;
+    this.arrayPlain = plain;
+    this.arrayLastStart = this.strStart;
+    this.arrayLastEnd = this.strEnd;
+  }
+
+  ws(): void {
+    const buf = this.buf;
+    let p = this.pos;
+    while (p < this.end) {
+      const c = buf[p];
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+      p++;
+    }
+    this.pos = p;
+  }
+
+  at(byte: number): boolean {
+    return this.pos < this.end && this.buf[this.pos] === byte;
+  }
+
+  string(): boolean {
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.pos + 1;
+    let escaped = false;
+    let high = false;
+    this.strStart = p;
+    for (;;) {
+      if (p >= end) return false;
+      const c = buf[p];
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        escaped = true;
+        if (p + 1 >= end) return false;
+        const n = buf[p + 1];
+        if (n === 0x75) {
+          if (p + 5 >= end || !isHex(buf[p + 2]) || !isHex(buf[p + 3]) || !isHex(buf[p + 4]) || !isHex(buf[p + 5])) return false;
+          p += 6;
+        } else if (n === 0x22 || n === 0x5c || n === 0x2f || n === 0x62 || n === 0x66 || n === 0x6e || n === 0x72 || n === 0x74) p += 2;
+        else return false;
+        continue;
+      }
+      if (c < 0x20) return false;
+      if (c >= 0x80) high = true;
+      p++;
+    }
+    this.strEnd = p;
+    this.pos = p + 1;
+    this.escaped = escaped;
+    this.high = high;
+    return true;
+  }
+
+  /** The last string's value, exactly as JSON.parse of the line gives it. */
+  text(): string {
+    if (this.escaped) return JSON.parse(this.buf.toString('utf8', this.strStart - 1, this.strEnd + 1)) as string;
+    return this.buf.toString('utf8', this.strStart, this.strEnd);
+  }
+
+  number(): number {
+    const buf = this.buf;
+    const end = this.end;
+    const from = this.pos;
+    let p = from;
+    if (p < end && buf[p] === 0x2d) p++;
+    if (p >= end) return NOT_A_NUMBER;
+    if (buf[p] === 0x30) p++;
+    else if (isDigit(buf[p])) while (p < end && isDigit(buf[p])) p++;
+    else return NOT_A_NUMBER;
+    let kind = INTEGER;
+    if (p < end && buf[p] === 0x2e) {
+      p++;
+      if (p >= end || !isDigit(buf[p])) return NOT_A_NUMBER;
+      while (p < end && isDigit(buf[p])) p++;
+      kind = FRACTION;
+    }
+    if (p < end && (buf[p] === 0x65 || buf[p] === 0x45)) {
+      p++;
+      if (p < end && (buf[p] === 0x2b || buf[p] === 0x2d)) p++;
+      if (p >= end || !isDigit(buf[p])) return NOT_A_NUMBER;
+      while (p < end && isDigit(buf[p])) p++;
+      kind = OTHER_NUMBER;
+    }
+    this.pos = p;
+    return p - from > MAX_NUMBER_TEXT ? OTHER_NUMBER : kind;
+  }
+
+  literal(word: Buffer): boolean {
+    if (this.pos + word.length > this.end) return false;
+    for (let i = 0; i < word.length; i++) if (this.buf[this.pos + i] !== word[i]) return false;
+    this.pos += word.length;
+    return true;
+  }
+
+  /** Any JSON value at nesting level `depth`. */
+  value(depth: number): boolean {
+    if (this.pos >= this.end) return false;
+    switch (this.buf[this.pos]) {
+      case QUOTE: return this.string();
+      case 0x7b: return this.anyObject(depth);
+      case 0x5b: return this.stringArray(depth) !== BAD;
+      case 0x74: return this.literal(TRUE);
+      case 0x66: return this.literal(FALSE);
+      case 0x6e: return this.literal(NULL);
+      default: return this.number() !== NOT_A_NUMBER;
+    }
+  }
+
+  anyObject(depth: number): boolean {
+    if (depth > MAX_DEPTH) return false;
+    this.pos++;
+    for (let first = true; ; first = false) {
+      const m = this.nextMember(first);
+      if (m !== MEMBER) return m === DONE;
+      if (!this.value(depth + 1)) return false;
+    }
+  }
+
+  /** An array at '[': BAD, else 1 when every element is a string, 0 when not. */
+  stringArray(depth: number): number {
+    if (depth > MAX_DEPTH) return BAD;
+    this.pos++;
+    let strings = 1;
+    let count = 0;
+    let bytes = 0;
+    let plain = true;
+    for (let first = true; ; first = false) {
+      const m = this.nextElement(first);
+      if (m !== MEMBER) {
+        if (m !== DONE) return BAD;
+        if (strings === 1) this.noteArray(count, bytes, plain);
+        return strings;
+      }
+      if (this.buf[this.pos] === QUOTE) {
+        if (!this.string()) return BAD;
+        count++;
+        bytes += this.strEnd - this.strStart + 1;
+        if (this.escaped || this.high) plain = false;
+      } else {
+        strings = 0;
+        if (!this.value(depth + 1)) return BAD;
+      }
+    }
+  }
+
+  /** Inside an object: DONE after its '}', MEMBER with the key read and pos at the value, or BAD. */
+  nextMember(first: boolean): number {
+    this.ws();
+    if (this.pos >= this.end) return BAD;
+    let c = this.buf[this.pos];
+    if (c === 0x7d) {
+      this.pos++;
+      return DONE;
+    }
+    if (!first) {
+      if (c !== 0x2c) return BAD;
+      this.pos++;
+      this.ws();
+      if (this.pos >= this.end) return BAD;
+      c = this.buf[this.pos];
+    }
+    if (c !== QUOTE || !this.string()) return BAD;
+    this.ws();
+    if (!this.at(0x3a)) return BAD;
+    this.pos++;
+    this.ws();
+    return this.pos < this.end ? MEMBER : BAD;
+  }
+
+  /** Inside an array: DONE after its ']', MEMBER with pos at the next element, or BAD. */
+  nextElement(first: boolean): number {
+    this.ws();
+    if (this.pos >= this.end) return BAD;
+    if (this.buf[this.pos] === 0x5d) {
+      this.pos++;
+      return DONE;
+    }
+    if (!first) {
+      if (this.buf[this.pos] !== 0x2c) return BAD;
+      this.pos++;
+      this.ws();
+    }
+    return this.pos < this.end ? MEMBER : BAD;
+  }
+}
+
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** Known keys of one object, found by their bytes. */
+class KeyTable {
+  /** Keys by their length, with their index. */
+  private readonly byLength: { bytes: Buffer; index: number }[][] = [];
+  constructor(names: readonly string[]) {
+    if (names.length > 31) throw new Error('a key table holds at most 31 keys (one bit each)');
+    names.forEach((name, index) => {
+      const bytes = Buffer.from(name);
+      (this.byLength[bytes.length] ??= []).push({ bytes, index });
+    });
+  }
+
+  /** The index of the key just read, UNKNOWN_KEY, or ESCAPED_KEY (it may spell a known one). */
+  find(c: Cursor): number {
+    if (c.escaped) return ESCAPED_KEY;
+    const buf = c.buf;
+    const from = c.strStart;
+    const length = c.strEnd - from;
+    const keys = this.byLength[length];
+    if (keys === undefined) return UNKNOWN_KEY;
+    outer: for (let k = 0; k < keys.length; k++) {
+      const key = keys[k].bytes;
+      for (let i = 0; i < length; i++) if (key[i] !== buf[from + i]) continue outer;
+      return keys[k].index;
+    }
+    return UNKNOWN_KEY;
+  }
+}
+
+// ---- rules: what a value must be for the full decoder to accept it ----------
+
+/** Checks the value at the cursor (nesting level `depth`), noting what the event needs; false: decline. */
+type Rule = (c: Cursor, depth: number, ev: ScannedEvent) => boolean;
+
+const isNull = (c: Cursor): boolean => c.at(0x6e) && c.literal(NULL);
+const ANY: Rule = (c, depth) => c.value(depth);
+const STRING: Rule = (c) => isNull(c) || (c.at(QUOTE) && c.string());
+const NUMBER: Rule = (c) => {
+  if (isNull(c)) return true;
+  const kind = c.number();
+  return kind === INTEGER || kind === FRACTION;
+};
+const BOOL: Rule = (c) => c.literal(TRUE) || c.literal(FALSE) || isNull(c);
+/** An array of strings (not null: the decoders' stringList refuses it). */
+const STRINGS: Rule = (c, depth) => c.at(0x5b) && c.stringArray(depth) === 1;
+/** null, or an object of any content. */
+const ANY_OBJECT: Rule = (c, depth) => isNull(c) || (c.at(0x7b) && c.anyObject(depth));
+/** An RFC 3339 text (or Tracee's "null"), or null. */
+const RFC3339: Rule = (c) => {
+  if (isNull(c)) return true;
+  if (!c.at(QUOTE) || !c.string() || c.escaped) return false;
+  const text = c.buf.toString('latin1', c.strStart, c.strEnd);
+  return text === 'null' || parseRfc3339(text) !== undefined;
+};
+
+/** An object whose known keys follow their rules (each at most once); other keys may hold anything. */
+function object(keys: readonly string[], rules: readonly Rule[], nullable = true): Rule {
+  const table = new KeyTable(keys);
+  return (c, depth, ev) => {
+    if (nullable && isNull(c)) return true;
+    if (!c.at(0x7b) || depth > MAX_DEPTH) return false;
+    c.pos++;
+    let seen = 0;
+    for (let first = true; ; first = false) {
+      const m = c.nextMember(first);
+      if (m !== MEMBER) return m === DONE;
+      const k = table.find(c);
+      if (k === ESCAPED_KEY) return false;
+      if (k === UNKNOWN_KEY) {
+        if (!c.value(depth + 1)) return false;
+        continue;
+      }
+      if (seen & (1 << k)) return false; // a repeated key: JSON.parse keeps the last, the notes here the first
+      seen |= 1 << k;
+      if (!rules[k](c, depth + 1, ev)) return false;
+    }
+  };
+}
+
+/** object(), noting that it was there (not null). */
+function seenObject(note: (ev: ScannedEvent) => void, keys: readonly string[], rules: readonly Rule[]): Rule {
+  const inner = object(keys, rules);
+  return (c, depth, ev) => {
+    if (isNull(c)) return true;
+    note(ev);
+    return inner(c, depth, ev);
+  };
+}
+
+/** A string rule that also hands where the value lies to `note` (the string is built only if read). */
+function noted(note: (ev: ScannedEvent, at: TextAt | undefined) => void): Rule {
+  return (c, _depth, ev) => {
+    if (isNull(c)) {
+      note(ev, undefined);
+      return true;
+    }
+    if (!c.at(QUOTE) || !c.string()) return false;
+    note(ev, c.escaped ? -c.strStart : c.strStart);
+    return true;
+  };
+}
+
+/** Where a string's content starts (negative when it has escapes); it ends at the next unescaped quote. */
+type TextAt = number;
+
+function notedBool(note: (ev: ScannedEvent, value: boolean | undefined) => void): Rule {
+  return (c, _depth, ev) => {
+    if (c.literal(TRUE)) note(ev, true);
+    else if (c.literal(FALSE)) note(ev, false);
+    else if (isNull(c)) note(ev, undefined);
+    else return false;
+    return true;
+  };
+}
+
+/** The event's name: a plain string equal to the one the prefilter read. */
+const EVENT_NAME: Rule = (c, _depth, ev) => {
+  if (!c.at(QUOTE) || !c.string() || c.escaped || c.high) return false;
+  const name = ev.name;
+  ev.nameSeen = true;
+  if (c.strEnd - c.strStart !== name.length || name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) if (c.buf[c.strStart + i] !== name.charCodeAt(i)) return false;
+  return true;
+};
+
+/** The arguments noted: env as a range; remote_addr and container_id decoded at scan time (they are small). */
+const NOTED_NAMES = ['env', 'remote_addr', 'container_id'];
+const NOTED_ARGUMENTS = new KeyTable(NOTED_NAMES);
+/** Stands for the name of any other argument (never a real name: it has a NUL). */
+const OTHER_ARGUMENT = '\0other';
+
+/** Keys of an argument object: legacy reads name, type and value; current reads name and the value kinds. */
+const ARG_KEYS = new KeyTable(['name', 'type', 'value', 'str_array', 'sockaddr', 'int32', 'u_int32', 'str', 'bool', 'int64', 'u_int64', 'pointer', 'bytes']);
+const K_NAME = 0;
+const K_TYPE = 1;
+const K_VALUE = 2;
+const K_STR_ARRAY = 3;
+const K_SOCKADDR = 4;
+const K_INT32 = 5;
+const K_U_INT32 = 6;
+const K_STR = 7;
+const K_BOOL = 8;
+const K_BYTES = 12;
+
+/**
+ * One argument, whichever shape: notes the first `env` of an exec as a range
+ * and decodes the first remote_addr and container_id. `hard` items (object values the
+ * decoder checks closely) are decoded now, with the decoder's own code.
+ */
+function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number, legacy: boolean): boolean {
+  if (!c.at(0x7b) || depth > MAX_DEPTH) return false;
+  const itemStart = c.pos;
+  c.pos++;
+  let name: string | undefined;
+  let seen = 0;
+  let kinds = 0; // keys besides name (and type, for legacy)
+  let hard = false;
+  let arrayStart = -1;
+  let strings = 0;
+  let nullValue = false;
+  let sawStrArray = false;
+  for (let first = true; ; first = false) {
+    const m = c.nextMember(first);
+    if (m === BAD) return false;
+    if (m === DONE) break;
+    let k = ARG_KEYS.find(c);
+    if (k === ESCAPED_KEY) return false;
+    if (legacy && k > K_VALUE) k = UNKNOWN_KEY; // legacy reads no kind keys
+    if (k >= 0) {
+      if (seen & (1 << k)) return false;
+      seen |= 1 << k;
+    }
+    if (k === K_NAME) {
+      if (!c.at(QUOTE) || !c.string()) return false;
+      // Only the noted arguments' names become strings.
+      const noted = NOTED_ARGUMENTS.find(c);
+      name = noted === ESCAPED_KEY ? c.text() : noted === UNKNOWN_KEY ? OTHER_ARGUMENT : NOTED_NAMES[noted];
+      continue;
+    }
+    if (k === UNKNOWN_KEY || k === K_TYPE) {
+      if (!c.value(depth + 1)) return false;
+      if (!legacy) kinds++; // an opaque kind, or a key the decoder ignores
+      continue;
+    }
+    kinds++;
+    if (k === K_VALUE) {
+      // legacy's only value key, current's generic variant
+      if (c.at(0x5b)) {
+        const at = c.pos;
+        strings = c.stringArray(depth + 1);
+        if (strings === BAD) return false;
+        arrayStart = at;
+        if (strings === 1) ev.noteItemArray(c, at);
+        if (!legacy && strings === 0) return false; // the generic variant refuses arrays of other things
+      } else if (c.at(0x7b)) {
+        hard = true;
+        if (!c.anyObject(depth + 1)) return false;
+      } else {
+        nullValue = c.at(0x6e);
+        if (!c.value(depth + 1)) return false;
+      }
+      continue;
+    }
+    if (k === K_STR_ARRAY) {
+      // {"value":[...]} (or {}): noted for env
+      if (!c.at(0x7b)) return false;
+      ev.itemArrayStart = -1;
+      if (!STR_ARRAY_OBJECT(c, depth + 1, ev)) return false;
+      arrayStart = ev.itemArrayStart;
+      strings = 1;
+      sawStrArray = true;
+      continue;
+    }
+    if (k === K_SOCKADDR) {
+      if (isNull(c)) continue;
+      hard = true;
+      if (!c.at(0x7b) || !c.anyObject(depth + 1)) return false;
+      continue;
+    }
+    const ok = k === K_INT32 || k === K_U_INT32 ? c.number() === INTEGER
+      : k === K_STR || k === K_BYTES ? c.at(QUOTE) && c.string()
+      : k === K_BOOL ? c.literal(TRUE) || c.literal(FALSE)
+      : int64Text(c); // int64, u_int64, pointer
+    if (!ok) return false;
+  }
+  if (name === undefined) return false;
+  if (name === 'env' && ev.name === 'sched_process_exec') {
+    // A string array or nothing (legacy: no value or null; current: one str_array, or a generic
+    // "value" array or null); anything else is the full decoder's to judge.
+    if (!legacy && kinds !== 1) return false;
+    if (arrayStart >= 0) {
+      if (strings !== 1) return false;
+    } else if (!(nullValue || sawStrArray || (legacy && kinds === 0))) return false;
+    if (ev.envStart === NOT_SEEN) ev.takeEnv(arrayStart >= 0);
+    return true;
+  }
+  const eager = name === 'remote_addr' || name === 'container_id';
+  if (!hard && !eager) return true;
+  let decoded: EventValue;
+  try {
+    const item = JSON.parse(c.buf.toString('utf8', itemStart, c.pos)) as unknown;
+    decoded = legacy ? legacyArg(item, index, ev.name) : dataValue(item, `data[${index}]`, ev.name);
+  } catch (e) {
+    if (e instanceof DecodeError) return false;
+    throw e;
+  }
+  if (name === 'remote_addr') ev.remoteAddr ??= decoded;
+  else if (name === 'container_id') ev.containerIdArgument ??= decoded;
+  return true;
+}
+
+/** {"value":[strings]} (noted as the item's array) or an object without "value" (then no entries). */
+const STR_ARRAY_OBJECT: Rule = object(
+  ['value'],
+  [
+    (c, depth, ev) => {
+      const at = c.pos;
+      if (!STRINGS(c, depth, ev)) return false;
+      ev.noteItemArray(c, at);
+      return true;
+    },
+  ],
+  false,
+);
+
+/** Decimal digits as a string (at most 20, optional minus), or an integer number. */
+function int64Text(c: Cursor): boolean {
+  if (!c.at(QUOTE)) return c.number() === INTEGER;
+  if (!c.string() || c.escaped) return false;
+  let i = c.strStart;
+  if (i < c.strEnd && c.buf[i] === 0x2d) i++;
+  const digits = c.strEnd - i;
+  if (digits < 1 || digits > 20) return false;
+  for (; i < c.strEnd; i++) if (!isDigit(c.buf[i])) return false;
+  return true;
+}
+
+function argumentList(legacy: boolean): Rule {
+  return (c, depth, ev) => {
+    if (isNull(c)) return true;
+    if (!c.at(0x5b) || depth > MAX_DEPTH) return false;
+    c.pos++;
+    for (let i = 0; ; i++) {
+      const m = c.nextElement(i === 0);
+      if (m !== MEMBER) return m === DONE;
+      if (!argumentItem(c, depth + 1, ev, i, legacy)) return false;
+    }
+  };
+}
+
+// ---- legacy trace.Event ------------------------------------------------------
+
+const LEGACY_EVENT: Rule = object(
+  [
+    'timestamp', 'eventName', 'eventId', 'matchedPolicies', 'args', 'container', 'kubernetes', 'contextFlags', 'containerId',
+    'processId', 'threadStartTime', 'processEntityId', 'hostProcessId', 'userId', 'threadEntityId', 'hostThreadId', 'threadId',
+    'parentEntityId', 'hostParentProcessId', 'parentProcessId', 'processName', 'syscall', 'executable', 'containerImage',
+    'containerName', 'podName', 'podUID', 'podNamespace',
+  ],
+  [
+    (c, _depth, ev) => (ev.timestampSeen = c.number() === INTEGER), // an integer count of nanoseconds
+    EVENT_NAME,
+    (c) => (c.at(QUOTE) ? c.string() && !c.escaped && c.strEnd > c.strStart && allDigits(c) : c.number() === INTEGER),
+    (c, depth) => (c.at(0x5b) ? c.stringArray(depth) === 1 : c.value(depth)), // matchedPolicies: only an array is read
+    argumentList(true),
+    object(['id', 'image', 'imageDigest', 'name'], [noted((ev, at) => (ev.containerObjectIdAt = at)), STRING, STRING, STRING]),
+    object(['podName', 'podUID', 'podNamespace'], [STRING, STRING, STRING]),
+    seenObject((ev) => (ev.flagsSeen = true), ['containerStarted', 'isCompat'], [notedBool((ev, started) => (ev.flagsStarted = started === true)), BOOL]),
+    noted((ev, at) => (ev.flatContainerIdAt = at)),
+    ...Array<Rule>(11).fill(NUMBER),
+    STRING, // processName
+    STRING, // syscall
+    object(['path'], [STRING]),
+    STRING, STRING, STRING, STRING, STRING,
+  ],
+  false,
+);
+
+function allDigits(c: Cursor): boolean {
+  for (let i = c.strStart; i < c.strEnd; i++) if (!isDigit(c.buf[i])) return false;
+  return true;
+}
+
+// ---- current tracee.v1beta1.Event JSON --------------------------------------
+
+const UINT: Rule = (c, depth, ev) => (c.at(0x7b) ? UINT_WRAPPER(c, depth, ev) : NUMBER(c, depth, ev));
+const UINT_WRAPPER: Rule = object(['value'], [NUMBER], false);
+
+const PROCESS: Rule = (c, depth, ev) => PROCESS_OBJECT(c, depth, ev);
+const PROCESS_OBJECT: Rule = object(
+  ['unique_id', 'host_pid', 'pid', 'executable', 'real_user', 'thread', 'ancestors'],
+  [
+    UINT, UINT, UINT,
+    object(['path'], [STRING]),
+    object(['id'], [UINT]),
+    object(
+      ['start_time', 'name', 'unique_id', 'host_tid', 'tid', 'syscall', 'compat', 'user_stack_trace'],
+      [RFC3339, STRING, UINT, UINT, UINT, STRING, BOOL, ANY_OBJECT],
+    ),
+    (c, depth, ev) => {
+      if (!c.at(0x5b)) return c.value(depth); // only an array is read
+      if (depth > MAX_DEPTH) return false;
+      c.pos++;
+      for (let first = true; ; first = false) {
+        const m = c.nextElement(first);
+        if (m !== MEMBER) return m === DONE;
+        if (!c.at(0x7b) || !PROCESS(c, depth + 1, ev)) return false;
+      }
+    },
+  ],
+);
+
+const CURRENT_EVENT: Rule = object(
+  ['timestamp', 'id', 'name', 'policies', 'workload', 'data', 'threat', 'detected_from', 'eventName'],
+  [
+    RFC3339,
+    (c) => (c.at(QUOTE) ? c.string() : c.number() === INTEGER), // a number, or protojson's enum name
+    EVENT_NAME,
+    object(['matched'], [STRINGS]),
+    object(
+      ['process', 'container', 'k8s'],
+      [
+        PROCESS,
+        seenObject(
+          (ev) => (ev.containerSeen = true),
+          ['id', 'name', 'image', 'started', 'is_running'],
+          [
+            noted((ev, at) => (ev.containerObjectIdAt = at)),
+            STRING,
+            object(['id', 'repo_digests', 'name'], [STRING, STRINGS, STRING]),
+            notedBool((ev, started) => (ev.startedField = started)),
+            notedBool((ev, running) => (ev.isRunningField = running)),
+          ],
+        ),
+        object(['pod', 'namespace'], [object(['name', 'uid', 'labels'], [STRING, STRING, ANY_OBJECT]), object(['name'], [STRING])]),
+      ],
+    ),
+    argumentList(false),
+    isNull, // threat and detected_from: findings, not events a signature selects; the full decoder reads them
+    isNull,
+    () => false, // "eventName" would make it a legacy line
+  ],
+  false,
+);
+
+// ---- the event --------------------------------------------------------------
+
+const NOT_SEEN = -1;
+const NOT_AN_ARRAY = -2;
+
+/**
+ * An event read from a line in Tracee's layout: the container and the noted
+ * arguments answer from the scan, everything else from the full decoder, run
+ * once on first read. Valid while its line's buffer is (replay reads it during
+ * dispatch).
+ */
+export class ScannedEvent implements Event, LazyReads {
+  containerObjectIdAt: TextAt | undefined;
+  flatContainerIdAt: TextAt | undefined;
+  /** The first remote_addr and container_id arguments, decoded at scan time. */
+  remoteAddr: EventValue | undefined;
+  containerIdArgument: EventValue | undefined;
+  private container: string | undefined;
+  nameSeen = false;
+  timestampSeen = false;
+  containerSeen = false;
+  flagsSeen = false;
+  flagsStarted = false;
+  startedField: boolean | undefined;
+  isRunningField: boolean | undefined;
+  /** The first exec `env` array: its [start, end) in the buffer (else NOT_SEEN or NOT_AN_ARRAY), and what the scan counted. */
+  envStart = NOT_SEEN;
+  envEnd = NOT_SEEN;
+  envCount = 0;
+  envBytes = 0;
+  envPlain = true;
+  envLastStart = 0;
+  envLastEnd = 0;
+  /** The string array of the argument being scanned, as the cursor counted it. */
+  itemArrayStart = -1;
+  private itemArrayEnd = -1;
+  private itemCount = 0;
+  private itemBytes = 0;
+  private itemPlain = true;
+  private itemLastStart = 0;
+  private itemLastEnd = 0;
+
+  noteItemArray(c: Cursor, start: number): void {
+    this.itemArrayStart = start;
+    this.itemArrayEnd = c.pos;
+    this.itemCount = c.arrayCount;
+    this.itemBytes = c.arrayBytes;
+    this.itemPlain = c.arrayPlain;
+    this.itemLastStart = c.arrayLastStart;
+    this.itemLastEnd = c.arrayLastEnd;
+  }
+
+  /** The argument just scanned is the env: keep its array (or its absence). */
+  takeEnv(isArray: boolean): void {
+    if (!isArray) {
+      this.envStart = NOT_AN_ARRAY;
+      return;
+    }
+    this.envStart = this.itemArrayStart;
+    this.envEnd = this.itemArrayEnd;
+    this.envCount = this.itemCount;
+    this.envBytes = this.itemBytes;
+    this.envPlain = this.itemPlain;
+    this.envLastStart = this.itemLastStart;
+    this.envLastEnd = this.itemLastEnd;
+  }
+  private decoded: Event | undefined;
+
+  constructor(readonly name: string, readonly shape: JsonShape, private readonly buf: Buffer, private readonly start: number, private readonly end: number) {}
+
+  /** The whole event, from the full decoder (which the scan checked will accept the line). */
+  full(): Event {
+    return (this.decoded ??= decodeJsonLine(this.buf.toString('utf8', this.start, this.end)).event);
+  }
+
+  get id(): number {
+    return this.full().id;
+  }
+  get timestamp(): Timestamp | undefined {
+    return this.full().timestamp;
+  }
+  get policies(): Event['policies'] {
+    return this.full().policies;
+  }
+  get workload(): Workload | undefined {
+    return this.full().workload;
+  }
+  get data(): EventValue[] {
+    return this.full().data;
+  }
+  get threat(): Threat | undefined {
+    return this.full().threat;
+  }
+  get detected_from(): DetectedFrom | undefined {
+    return this.full().detected_from;
+  }
+  get source(): SourceHandle | undefined {
+    return this.full().source;
+  }
+
+  containerId(): string {
+    if (this.container === undefined) {
+      const nested = this.textAt(this.containerObjectIdAt);
+      this.container = this.shape === 'current' ? nested : nested || this.textAt(this.flatContainerIdAt);
+    }
+    return this.container;
+  }
+
+  private textAt(at: TextAt | undefined): string {
+    if (at === undefined) return '';
+    const from = at < 0 ? -at : at;
+    const c = new Cursor();
+    c.buf = this.buf;
+    c.pos = from - 1;
+    c.end = this.end;
+    c.string();
+    return c.text();
+  }
+
+  containerStarted(): boolean {
+    if (this.shape === 'current') return this.containerSeen && (this.startedField ?? this.isRunningField ?? false);
+    const id = this.containerId();
+    if (id === '') return false;
+    return this.flagsSeen ? this.flagsStarted : true;
+  }
+
+  argument(name: string): EventValue | undefined {
+    if (this.decoded === undefined) {
+      if (name === 'remote_addr') return this.remoteAddr;
+      if (name === 'container_id') return this.containerIdArgument;
+    }
+    for (const v of this.full().data) if (v.name === name) return v;
+    return undefined;
+  }
+
+  stringArraySummary(name: string, prefix?: string): StringArraySummary | undefined {
+    if (name !== 'env' || this.name !== 'sched_process_exec' || this.decoded !== undefined) {
+      const v = this.argument(name);
+      return v?.str_array?.value ? summarizeStrings(v.str_array.value, prefix) : undefined;
+    }
+    if (this.envStart < 0) return undefined;
+    if (!this.envPlain) return summarizeRange(this.buf, this.envStart, this.envEnd, prefix);
+    // Plain entries (no escapes, ASCII): their sizes were counted by the scan, and an entry
+    // with the prefix starts right after a quote (every quote here delimits an entry).
+    const out: StringArraySummary = {
+      length: this.envCount,
+      nulTerminatedBytes: this.envBytes,
+      last: this.envCount > 0 ? this.buf.toString('latin1', this.envLastStart, this.envLastEnd) : undefined,
+      withPrefix: [],
+    };
+    if (prefix === undefined) return out;
+    const needle = Buffer.from(prefix);
+    if (needle.length === 0 || needle.length !== prefix.length) return summarizeRange(this.buf, this.envStart, this.envEnd, prefix);
+    for (let at = this.buf.indexOf(needle, this.envStart); at >= 0 && at < this.envEnd; at = this.buf.indexOf(needle, at + 1)) {
+      if (this.buf[at - 1] !== QUOTE) continue;
+      const close = this.buf.indexOf(QUOTE, at);
+      out.withPrefix.push(this.buf.toString('latin1', at, close));
+      at = close;
+    }
+    return out;
+  }
+}
+
+/** summarizeStrings of the JSON array of strings in buf[from, to), building only the strings it returns. */
+function summarizeRange(buf: Buffer, from: number, to: number, prefix: string | undefined): StringArraySummary {
+  const c = new Cursor();
+  c.buf = buf;
+  c.pos = from + 1;
+  c.end = to;
+  const asciiPrefix = prefix !== undefined && Buffer.byteLength(prefix) === prefix.length ? Buffer.from(prefix) : undefined;
+  const out: StringArraySummary = { length: 0, nulTerminatedBytes: 0, last: undefined, withPrefix: [] };
+  let lastStart = -1;
+  let lastEnd = -1;
+  let lastEscaped = false;
+  for (let first = true; ; first = false) {
+    if (c.nextElement(first) !== MEMBER) break;
+    c.string();
+    out.length++;
+    lastStart = c.strStart;
+    lastEnd = c.strEnd;
+    lastEscaped = c.escaped;
+    if (c.escaped || c.high) {
+      const text = c.text();
+      out.nulTerminatedBytes += Buffer.byteLength(text) + 1;
+      if (prefix !== undefined && text.startsWith(prefix)) out.withPrefix.push(text);
+      continue;
+    }
+    out.nulTerminatedBytes += c.strEnd - c.strStart + 1;
+    if (prefix === undefined) continue;
+    if (asciiPrefix ? startsWithBytes(buf, c.strStart, c.strEnd, asciiPrefix) : c.text().startsWith(prefix)) out.withPrefix.push(c.text());
+  }
+  if (out.length > 0) {
+    c.strStart = lastStart;
+    c.strEnd = lastEnd;
+    c.escaped = lastEscaped;
+    out.last = c.text();
+  }
+  return out;
+}
+
+function startsWithBytes(buf: Buffer, from: number, to: number, prefix: Buffer): boolean {
+  if (to - from < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[from + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** Scans lines the prefilter found in Tracee's layout; one per replay (its cursor is reused line after line). */
+export class TraceeLineScanner {
+  private readonly cursor = new Cursor();
+
+  /** The event of buf[start, end), or undefined: decode the line in full instead. */
+  scan(buf: Buffer, start: number, end: number, name: string, shape: JsonShape): ScannedEvent | undefined {
+    const c = this.cursor;
+    c.buf = buf;
+    c.pos = start;
+    c.end = end;
+    const ev = new ScannedEvent(name, shape, buf, start, end);
+    if (!(shape === 'legacy' ? LEGACY_EVENT : CURRENT_EVENT)(c, 1, ev)) return undefined;
+    c.ws();
+    if (c.pos !== end) return undefined;
+    if (!ev.nameSeen || (shape === 'legacy' && !ev.timestampSeen)) return undefined;
+    return ev;
+  }
+}

@@ -1,0 +1,158 @@
+// Property: replay's line scanner (src/decode/tracee-layout.ts) either declines a
+// line or gives exactly what the full decoder gives for everything it answers
+// from the bytes (container id, started flag, origin, remote_addr,
+// container_id, the env summary); and it never accepts a line the full decoder
+// refuses. Lines: real ones of every era we have, generated ones of both
+// shapes, the same with their JSON mutated, their env replaced, their bytes edited.
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { DecodeError } from '../../src/decode/errors.js';
+import { decodeJsonLine, type DecodedLine } from '../../src/decode/json.js';
+import { Prefilter } from '../../src/decode/prefilter.js';
+import { TraceeLineScanner } from '../../src/decode/tracee-layout.js';
+import { arg, containerId, origin, stringArrayArg, stringArraySummary, summarizeStrings } from '../../src/model/accessors.js';
+import type { Event } from '../../src/model/event.js';
+import { generate, line as lineOf } from '../../bench/generate.js';
+import { applyEdits, byteEdits } from '../support/byte-edits.js';
+import { BUNDLED_LINES, CORPUS, SELECTED_LINES, SELECTED_NAMES, mutate, mutation, runs } from './support.js';
+
+type Outcome = 'skipped' | 'other layout' | 'declined' | 'scanned';
+
+const PREFIXES = [undefined, 'KUBERNETES_SERVICE_HOST=', 'HOME=', '', 'é='];
+
+/** Scan the line as replay would (inside a larger chunk) and hold every answer against the full decoder. */
+function check(line: Buffer): Outcome {
+  const buf = Buffer.concat([Buffer.from('xx\n'), line, Buffer.from('\nyy')]);
+  const start = 3;
+  const end = buf.length - 3;
+  const prefilter = new Prefilter(SELECTED_NAMES);
+  if (prefilter.skip(buf, start, end)) return 'skipped';
+  if (prefilter.layoutName === undefined) return 'other layout';
+  const scanned = new TraceeLineScanner().scan(buf, start, end, prefilter.layoutName, prefilter.layoutShape);
+  let full: DecodedLine | undefined;
+  try {
+    full = decodeJsonLine(line.toString('utf8'));
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+  }
+  if (!scanned) return 'declined';
+  const text = line.toString('utf8');
+  expect(full, `scanned a line the full decoder refuses: ${text}`).to.not.equal(undefined);
+  const event: Event = full!.event;
+  // Answers from the bytes first (before anything makes the scanned event decode in full).
+  for (const prefix of PREFIXES) {
+    const expected = stringArrayArg(event, 'env') && summarizeStrings(stringArrayArg(event, 'env')!, prefix);
+    expect(stringArraySummary(scanned, 'env', prefix), `env summary (${prefix}) of ${text}`).to.deep.equal(expected);
+  }
+  expect(scanned.shape, text).to.equal(full!.shape);
+  expect(scanned.name, text).to.equal(event.name);
+  expect(containerId(scanned), text).to.equal(containerId(event));
+  expect(scanned.containerStarted(), text).to.equal(event.workload?.container?.started === true);
+  expect(origin(scanned), text).to.equal(origin(event));
+  for (const name of ['remote_addr', 'container_id', 'no_such_argument']) expect(arg(scanned, name), `${name} of ${text}`).to.deep.equal(arg(event, name));
+  // Everything else comes from the full decoder.
+  expect(scanned.full(), text).to.deep.equal(event);
+  expect(arg(scanned, 'env'), text).to.deep.equal(arg(event, 'env'));
+  return 'scanned';
+}
+
+const checkText = (line: string): Outcome => check(Buffer.from(line));
+
+/** Lines our encoders write for generated events, as Tracee's writers lay them out. */
+function generatedLines(shape: 'current' | 'legacy', seed: number, events: number): string[] {
+  const out: string[] = [];
+  for (const e of generate({ shape, mix: 'selected', events, seed })) out.push(lineOf(e, shape));
+  return out;
+}
+
+/** An exec line (either shape) with its env replaced by `env`. */
+function withEnv(line: string, env: unknown): string {
+  const o = JSON.parse(line) as Record<string, unknown>;
+  const items = ('eventName' in o ? o.args : o.data) as Record<string, unknown>[];
+  for (const item of items) {
+    if (item.name !== 'env') continue;
+    if ('eventName' in o) item.value = env;
+    else item.str_array = { value: env };
+  }
+  return JSON.stringify(o);
+}
+
+const EXEC_LINES = SELECTED_LINES.filter((l) => l.includes('"sched_process_exec"') && l.includes('"env"'));
+
+const envEntry = fc.oneof(
+  fc.constantFrom('KUBERNETES_SERVICE_HOST=10.96.0.1', 'KUBERNETES_SERVICE_HOST= fd00::1 ', 'KUBERNETES_SERVICE_HOST=', 'KUBERNETES_SERVICE_HOSTX=1', '?', 'HOME=/root', 'é=1'),
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fc.string({ unit: 'binary', maxLength: 30 }), // lone surrogates, control characters: escapes in JSON
+  fc.string({ maxLength: 30 }).map((s) => `KUBERNETES_SERVICE_HOST=${s}`),
+);
+
+describe('property: the Tracee-layout line scanner', () => {
+  it('scans every selected real line in Tracee layout, of every era we have, exactly as the full decoder reads it', () => {
+    const outcomes: Record<Outcome, number> = { skipped: 0, 'other layout': 0, declined: 0, scanned: 0 };
+    for (const line of BUNDLED_LINES) outcomes[checkText(line)]++;
+    // The bundled recordings (current, protojson-era, legacy v0.8, v0.23, v0.24) are all Tracee's layout.
+    expect(outcomes.declined).to.equal(0);
+    expect(outcomes['other layout']).to.equal(0);
+    expect(outcomes.scanned).to.be.greaterThan(200);
+  });
+
+  it('on the whole corpus (reference examples, a real Tracee recording): declined or exact', () => {
+    let scanned = 0;
+    for (const line of CORPUS) if (checkText(line) === 'scanned') scanned++;
+    expect(scanned).to.be.greaterThan(0);
+  });
+
+  it('generated lines of both shapes: scanned, and exact', () => {
+    fc.assert(
+      fc.property(fc.constantFrom<'current' | 'legacy'>('current', 'legacy'), fc.integer(), (shape, seed) => {
+        for (const line of generatedLines(shape, seed, 20)) expect(checkText(line), line).to.equal('scanned');
+      }),
+      runs(60),
+    );
+  });
+
+  it('any env (escapes, non-ASCII, "?" padding, the variable anywhere): exact summaries', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...EXEC_LINES), fc.array(envEntry, { maxLength: 40 }), (line, env) => {
+        expect(checkText(withEnv(line, env))).to.equal('scanned');
+      }),
+      runs(800),
+    );
+  });
+
+  it('mutated lines (fields deleted, retyped, nested): declined or exact, never a line the decoder refuses', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...SELECTED_LINES), fc.array(mutation, { minLength: 1, maxLength: 3 }), (line, mutations) => {
+        checkText(mutate(line, mutations));
+      }),
+      runs(3000),
+    );
+  });
+
+  it('byte edits of real and generated lines: declined or exact', () => {
+    const lines = [...SELECTED_LINES, ...generatedLines('current', 7, 30), ...generatedLines('legacy', 7, 30)];
+    fc.assert(
+      fc.property(fc.constantFrom(...lines), byteEdits(4), (line, edits) => {
+        check(applyEdits(Buffer.from(line), edits));
+      }),
+      runs(3000),
+    );
+  });
+
+  it('declines what it does not read as Tracee writes it', () => {
+    const [legacy] = SELECTED_LINES.filter((l) => l.includes('"eventName":"security_socket_connect"'));
+    const [current] = SELECTED_LINES.filter((l) => l.includes('"name":"security_socket_connect"') && !l.includes('eventName'));
+    const cases = [
+      legacy.replace('"eventName"', '"event\\u004eame"'), // an escaped key
+      legacy.replace('"processId":', '"processId":"7","x":'), // a field of the wrong kind
+      legacy.replace('"args":[', '"args":[{"name":"remote_addr","type":"SockAddr","value":"10.0.0.1"},'), // remote_addr not a sockaddr
+      legacy.replace('{"timestamp":', '{"timestamp":1,"timestamp":'), // a repeated key
+      legacy.replace('}]}', '}],}'), // not JSON
+      current.replace('"data":[', '"data":[{"name":"x","int32":1.5},'),
+      current.replace('"name":"security_socket_connect"', '"name":"security_socket_connect","eventName":"x"'),
+      current.replace('"started":true', '"started":"yes"'),
+      `${'['.repeat(40)}`,
+    ];
+    for (const line of cases) expect(['declined', 'other layout'], line).to.include(checkText(line));
+  });
+});
