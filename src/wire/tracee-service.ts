@@ -5,7 +5,7 @@
 // message is expected is sent as already-serialized bytes.
 import type * as grpc from '@grpc/grpc-js';
 import type * as protobuf from 'protobufjs';
-import { protoRoot } from '../proto.js';
+import { protoRoot } from './proto.js';
 
 export const TRACEE_SERVICE = 'tracee.v1beta1.TraceeService';
 
