@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { protoType } from '../src/proto.js';
+import { protoType } from '../src/wire/proto.js';
 import { TraceeSig } from '../test/support/child.js';
 import { CURRENT_CONNECT_V4, CURRENT_CONTAINER_REMOVE, CURRENT_EXEC } from '../test/support/examples.js';
 import { prepare, TraceeServer } from '../test/support/tracee-server.js';

@@ -4,7 +4,7 @@
 // Usage: node client.js SOCKET_PATH BATCH_SIZE TOTAL_EVENTS
 import * as grpc from '@grpc/grpc-js';
 import { SignatureClient } from '../../src/server/client.js';
-import { encodeEventBatch } from '../../src/server/protocol.js';
+import { encodeEventBatch } from '../../src/wire/services.js';
 import { encodedBenchEvents } from './events.js';
 
 const [socket, batchText, totalText] = process.argv.slice(2);

@@ -3,7 +3,7 @@
 // environments name the API server (10.96.0.1); 1 connect in 8 goes to it
 // (a finding), the others to pod and service addresses.
 import { decodeJsonLine } from '../../src/decode/json.js';
-import { encodeProtoEvent } from '../../src/encode/protobuf.js';
+import { encodeProtoEvent } from '../../src/wire/event-encoder.js';
 import type { Event } from '../../src/model/event.js';
 import { CURRENT } from '../../test/server/examples.js';
 

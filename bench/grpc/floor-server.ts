@@ -2,7 +2,7 @@
 // decodes nothing and answers each EventBatch with an empty FindingBatch.
 // Usage: node floor-server.js SOCKET_PATH
 import * as grpc from '@grpc/grpc-js';
-import { signatureServiceDefinition } from '../../src/server/protocol.js';
+import { signatureServiceDefinition } from '../../src/wire/services.js';
 
 const socket = process.argv[2];
 const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });

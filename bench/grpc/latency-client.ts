@@ -8,8 +8,8 @@
 // Usage: node latency-client.js SOCKET_PATH BATCH PERIOD_MS SECONDS WARMUP_SECONDS
 import * as grpc from '@grpc/grpc-js';
 import { SignatureClient } from '../../src/server/client.js';
-import { encodeEventBatch } from '../../src/server/protocol.js';
-import { WireReader } from '../../src/decode/protobuf-wire.js';
+import { encodeEventBatch } from '../../src/wire/services.js';
+import { WireReader } from '../../src/wire/lazy-reader.js';
 import { encodedBenchEvents } from './events.js';
 
 const [socket, batchText, periodText, secondsText, warmupText] = process.argv.slice(2);

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { SignatureClient } from '../../src/server/client.js';
 import { parseAddress } from '../../src/server/listen-address.js';
-import { decodeFindingBatch, encodeEventBatch } from '../../src/server/protocol.js';
+import { decodeFindingBatch, encodeEventBatch } from '../../src/wire/services.js';
 import { encodedBenchEvents } from '../grpc/events.js';
 import { replaceSection } from '../results.js';
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { SignatureMetadata } from '../model/signature.js';
 import { grpcTarget, type ListenAddress } from './listen-address.js';
-import { healthServiceDefinition, signatureServiceDefinition } from './protocol.js';
+import { healthServiceDefinition, signatureServiceDefinition } from '../wire/services.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

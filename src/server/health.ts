@@ -2,7 +2,7 @@
 // tracee.sig.v1.SignatureService. SERVING once the service is ready,
 // NOT_SERVING while it shuts down.
 import * as grpc from '@grpc/grpc-js';
-import { SIGNATURE_SERVICE } from './protocol.js';
+import { SIGNATURE_SERVICE } from '../wire/services.js';
 
 export type ServingStatus = 'SERVING' | 'NOT_SERVING';
 

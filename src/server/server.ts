@@ -8,7 +8,7 @@ import type { DataSources, Signature } from '../model/signature.js';
 import type { FindingWriter } from '../sources/finding-writer.js';
 import { HealthService } from './health.js';
 import { formatAddress, grpcTarget, type ListenAddress } from './listen-address.js';
-import { healthServiceDefinition, signatureServiceDefinition } from './protocol.js';
+import { healthServiceDefinition, signatureServiceDefinition } from '../wire/services.js';
 import { SignatureService } from './service.js';
 import { ioReason } from '../sources/io-errors.js';
 import { bindPrivately, prepareSocketPath, removeSocket, SocketPathError } from './unix-socket.js';

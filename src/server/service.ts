@@ -12,11 +12,11 @@ import type { Event } from '../model/event.js';
 import type { DataSources, Signature, SignatureMetadata } from '../model/signature.js';
 import { SignatureHost } from '../host/host.js';
 import { DecodeError, decodeFailureKind } from '../decode/errors.js';
-import { readEventHead, WireEvent, type EventHead } from '../decode/protobuf-wire.js';
-import { protoEventObject } from '../encode/protobuf.js';
+import { readEventHead, WireEvent, type EventHead } from '../wire/lazy-reader.js';
+import { protoEventObject } from '../wire/event-encoder.js';
 import type { FindingWriter } from '../sources/finding-writer.js';
-import { encodeFindingBatch, eventRanges } from './protocol.js';
-import { encodeFinding } from './finding-encoder.js';
+import { encodeFindingBatch, eventRanges } from '../wire/services.js';
+import { encodeFinding } from '../wire/finding-encoder.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type EventsCall = grpc.ServerDuplexStream<Buffer, Buffer>;

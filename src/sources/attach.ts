@@ -10,14 +10,14 @@
 // signatures learned) lives across reconnects.
 import * as grpc from '@grpc/grpc-js';
 import { DecodeError, decodeFailureKind } from '../decode/errors.js';
-import { eventFromProtoMessage } from '../decode/protobuf.js';
-import { decodeWireEvent, eventBytesOfResponse } from '../decode/protobuf-wire.js';
+import { eventFromProtoMessage } from '../wire/event-decoder.js';
+import { decodeWireEvent, eventBytesOfResponse } from '../wire/lazy-reader.js';
 import type { MalformedKind } from '../host/counters.js';
 import type { SignatureHost } from '../host/host.js';
 import { hostSummary, warnings } from '../host/summary.js';
 import type { Event } from '../model/event.js';
-import { protoType } from '../proto.js';
-import { traceeMethod } from './tracee-grpc.js';
+import { protoType } from '../wire/proto.js';
+import { traceeMethod } from '../wire/tracee-service.js';
 
 export const DEFAULT_TRACEE_ADDRESS = 'unix:///var/run/tracee.sock';
 

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { protoType } from '../../src/proto.js';
+import { protoType } from '../../src/wire/proto.js';
 import { TraceeSig } from '../support/child.js';
 import { session } from '../support/examples.js';
 import { TraceeServer } from '../support/tracee-server.js';

@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { applyEdits, byteEdits } from '../support/byte-edits.js';
 import { DecodeError } from '../../src/decode/errors.js';
 import { decodeJsonLine } from '../../src/decode/json.js';
-import { decodeProtoEvent } from '../../src/decode/protobuf.js';
-import { encodeProtoEvent } from '../../src/encode/protobuf.js';
+import { decodeProtoEvent } from '../../src/wire/event-decoder.js';
+import { encodeProtoEvent } from '../../src/wire/event-encoder.js';
 import type { Event } from '../../src/model/event.js';
 import { REFERENCE_EXAMPLES } from '../support/cli.js';
 import {

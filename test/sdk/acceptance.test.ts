@@ -15,7 +15,7 @@ import { failureReport, runCase } from '../../src/testing/run.js';
 import { ROOT, runCli } from '../support/cli.js';
 import { SignatureClient } from '../../src/server/client.js';
 import { parseAddress } from '../../src/server/listen-address.js';
-import { decodeFindingBatch } from '../../src/server/protocol.js';
+import { decodeFindingBatch } from '../../src/wire/services.js';
 import { batchOf, serve, tempDir } from '../server/helpers.js';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'cloud-metadata');

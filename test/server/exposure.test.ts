@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { SignatureClient, type ClientTls } from '../../src/server/client.js';
 import { parseAddress } from '../../src/server/listen-address.js';
-import { decodeFindingBatch } from '../../src/server/protocol.js';
+import { decodeFindingBatch } from '../../src/wire/services.js';
 import { expectPairFinding, pairIn } from './fault-support.js';
 import { batchOf, BIN, runToEnd, tempDir } from './helpers.js';
 import { OTHER_USER } from '../support/cli.js';

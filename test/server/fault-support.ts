@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { SignatureClient } from '../../src/server/client.js';
 import { parseAddress } from '../../src/server/listen-address.js';
-import { decodeFindingBatch, type FindingBatch } from '../../src/server/protocol.js';
+import { decodeFindingBatch, type FindingBatch } from '../../src/wire/services.js';
 import { CURRENT } from './examples.js';
 import { batchOf } from './helpers.js';
 

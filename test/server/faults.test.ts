@@ -11,7 +11,7 @@ import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { SignatureClient } from '../../src/server/client.js';
 import { parseAddress } from '../../src/server/listen-address.js';
-import { decodeFindingBatch, type FindingBatch } from '../../src/server/protocol.js';
+import { decodeFindingBatch, type FindingBatch } from '../../src/wire/services.js';
 import { CURRENT } from './examples.js';
 import { eventWithin, expectPairFinding, grpcFrame, h2Connect, pairIn, rawOnEvents, rssBytes, Witness } from './fault-support.js';
 import { batchOf, serve, tempDir, type Served } from './helpers.js';

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeJsonLine } from '../../src/decode/json.js';
-import { encodeProtoEvent } from '../../src/encode/protobuf.js';
+import { encodeProtoEvent } from '../../src/wire/event-encoder.js';
 import type { Event } from '../../src/model/event.js';
-import { encodeEventBatch } from '../../src/server/protocol.js';
+import { encodeEventBatch } from '../../src/wire/services.js';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'tracee-sig');

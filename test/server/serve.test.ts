@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { SignatureClient } from '../../src/server/client.js';
 import { parseAddress } from '../../src/server/listen-address.js';
-import { decodeFindingBatch, encodeEventBatch, type FindingBatch } from '../../src/server/protocol.js';
+import { decodeFindingBatch, encodeEventBatch, type FindingBatch } from '../../src/wire/services.js';
 import { currentJson } from '../../src/encode/current-json.js';
-import { encodeProtoEvent } from '../../src/encode/protobuf.js';
+import { encodeProtoEvent } from '../../src/wire/event-encoder.js';
 import { batchOf, event, run, runToEnd, serve, tempDir, type Served } from './helpers.js';
 import { CURRENT, LEGACY } from './examples.js';
 

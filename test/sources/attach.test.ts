@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { protoType } from '../../src/proto.js';
+import { protoType } from '../../src/wire/proto.js';
 import { TraceeSig } from '../support/child.js';
 import { runCli } from '../support/cli.js';
 import { CURRENT_CONNECT_V4, CURRENT_CONNECT_V6, CURRENT_EXEC, LEGACY_CONNECT_V4, LEGACY_EXEC, session } from '../support/examples.js';

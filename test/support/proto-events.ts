@@ -2,7 +2,7 @@
 // value kind, repeated and non-ASCII argument names, in protobufjs object form,
 // and their bytes.
 import fc from 'fast-check';
-import { protoType } from '../../src/proto.js';
+import { protoType } from '../../src/wire/proto.js';
 
 type Obj = Record<string, unknown>;
 

@@ -16,10 +16,10 @@ import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { decodeJsonLine } from '../../src/decode/json.js';
 import { legacySourceOf } from '../../src/decode/legacy.js';
-import { protoEventObject } from '../../src/encode/protobuf.js';
+import { protoEventObject } from '../../src/wire/event-encoder.js';
 import { CURRENT_EVENT_IDS } from '../../src/model/event-ids.js';
-import { protoType } from '../../src/proto.js';
-import { traceeServiceDefinition } from '../../src/sources/tracee-grpc.js';
+import { protoType } from '../../src/wire/proto.js';
+import { traceeServiceDefinition } from '../../src/wire/tracee-service.js';
 
 export type TraceeEra = 'v0.24' | 'main';
 

@@ -5,16 +5,16 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
 import type { Event } from '../model/event.js';
-import { protoService, protoType } from '../proto.js';
-import { decodeProtoEvent } from '../decode/protobuf.js';
-import { WireError, WireReader } from '../decode/protobuf-wire.js';
+import { protoService, protoType } from './proto.js';
+import { decodeProtoEvent } from './event-decoder.js';
+import { WireError, WireReader } from './lazy-reader.js';
 
 export const SIGNATURE_SERVICE = 'tracee.sig.v1.SignatureService';
 export const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-// As decode/protobuf.ts reads messages: fields absent on the wire stay absent
+// As event-decoder.ts reads messages: fields absent on the wire stay absent
 // (a proto3 zero value is absent), 64-bit integers as decimal strings.
 const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: String, bytes: Buffer as unknown as undefined, defaults: false, arrays: true };
 

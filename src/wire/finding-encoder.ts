@@ -1,6 +1,6 @@
 // Findings to tracee.v1beta1.Event bytes, written by hand for the hot path.
 // The bytes decode to exactly what protobufjs makes of `protoEventObject(finding)`
-// (test/server/finding-encoder.test.ts checks that over random findings):
+// (test/wire/finding-encoder.test.ts checks that over random findings):
 //  - the threat is the same for every finding of a signature and severity: its
 //    bytes are encoded once and reused;
 //  - a finding's workload, detected_from.data and detected_from.parent are its
@@ -12,9 +12,9 @@
 //    available as bytes, goes through protobufjs.
 import type * as protobuf from 'protobufjs';
 import type { DetectedFrom, Event, EventValue, Threat } from '../model/event.js';
-import { protoDetectedFromObject, protoValue, protoWorkloadObject } from '../encode/protobuf.js';
-import { WireEvent, WireWorkload } from '../decode/protobuf-wire.js';
-import { protoType } from '../proto.js';
+import { protoDetectedFromObject, protoValue, protoWorkloadObject } from './event-encoder.js';
+import { WireEvent, WireWorkload } from './lazy-reader.js';
+import { protoType } from './proto.js';
 
 const LEN = 2;
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { DecodeError } from '../../src/decode/errors.js';
-import { decodeProtoEvent } from '../../src/decode/protobuf.js';
-import { protoType } from '../../src/proto.js';
+import { decodeProtoEvent } from '../../src/wire/event-decoder.js';
+import { protoType } from '../../src/wire/proto.js';
 
 function encode(obj: Record<string, unknown>): Uint8Array {
   const t = protoType('tracee.v1beta1.Event');

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { DecodeError } from '../../src/decode/errors.js';
-import { decodeProtoEvent } from '../../src/decode/protobuf.js';
-import { decodeWireEvent } from '../../src/decode/protobuf-wire.js';
-import { encodeProtoEvent } from '../../src/encode/protobuf.js';
+import { decodeProtoEvent } from '../../src/wire/event-decoder.js';
+import { decodeWireEvent } from '../../src/wire/lazy-reader.js';
+import { encodeProtoEvent } from '../../src/wire/event-encoder.js';
 import { buildFinding } from '../../src/host/finding.js';
 import type { Event, EventValue } from '../../src/model/event.js';
 import { FIRST_DETECTOR_EVENT_ID } from '../../src/model/event-ids.js';
-import { encodeFinding } from '../../src/server/finding-encoder.js';
+import { encodeFinding } from '../../src/wire/finding-encoder.js';
 import { metadata } from '../../signatures/k8s_api_connection.js';
 import { runs } from '../property/support.js';
 import { encodeEventObject, protoEventBytes } from '../support/proto-events.js';

@@ -1,8 +1,8 @@
 // tracee.v1beta1.Event protobuf (bytes, or a protobufjs message) -> model Event.
 import type * as protobuf from 'protobufjs';
 import type { DetectedFrom, Event, EventValue, Process, SockAddr, Threat, Timestamp, Workload } from '../model/event.js';
-import { protoEnum, protoType } from '../proto.js';
-import { DecodeError } from './errors.js';
+import { protoEnum, protoType } from './proto.js';
+import { DecodeError } from '../decode/errors.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -194,7 +194,7 @@ function detectedFrom(d: Obj): DetectedFrom {
   };
 }
 
-// Sub-message decoders, for the lazy wire decoder (protobuf-wire.ts) to share
+// Sub-message decoders, for the lazy wire decoder (lazy-reader.ts) to share
 // this module's meaning of the kinds it does not decode itself.
 
 /** One serialized tracee.v1beta1.EventValue -> model value. */

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import * as protobuf from 'protobufjs';
-import { decodeProtoEvent } from '../../src/decode/protobuf.js';
-import { decodeWireEvent, WireWorkload } from '../../src/decode/protobuf-wire.js';
+import { decodeProtoEvent } from '../../src/wire/event-decoder.js';
+import { decodeWireEvent, WireWorkload } from '../../src/wire/lazy-reader.js';
 import { decodeJsonLine } from '../../src/decode/json.js';
-import { encodeProtoEvent } from '../../src/encode/protobuf.js';
-import { protoType } from '../../src/proto.js';
+import { encodeProtoEvent } from '../../src/wire/event-encoder.js';
+import { protoType } from '../../src/wire/proto.js';
 import type { Event } from '../../src/model/event.js';
 import { CURRENT, LEGACY } from '../server/examples.js';
 import fc from 'fast-check';
@@ -27,7 +27,7 @@ function sameAsProtobufjs(bytes: Buffer): Event {
   return lazy;
 }
 
-describe('lazy wire decoder (protobuf-wire)', () => {
+describe('lazy wire decoder (lazy-reader)', () => {
   it('decodes the reference examples exactly as decodeProtoEvent', () => {
     for (const line of [...Object.values(CURRENT), ...Object.values(LEGACY)]) {
       const e = decodeJsonLine(line).event;

@@ -1,6 +1,6 @@
 // Model Event -> tracee.v1beta1.Event protobuf (plain object for protobufjs/grpc-js, or bytes).
 import type { DetectedFrom, Event, EventValue, Process, Timestamp, Workload } from '../model/event.js';
-import { protoType } from '../proto.js';
+import { protoType } from './proto.js';
 
 type Obj = Record<string, unknown>;
 

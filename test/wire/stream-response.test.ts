@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { decodeJsonLine } from '../../src/decode/json.js';
-import { decodeProtoEvent } from '../../src/decode/protobuf.js';
-import { decodeWireEvent, eventBytesOfResponse } from '../../src/decode/protobuf-wire.js';
-import { encodeProtoEvent } from '../../src/encode/protobuf.js';
-import { protoType } from '../../src/proto.js';
+import { decodeProtoEvent } from '../../src/wire/event-decoder.js';
+import { decodeWireEvent, eventBytesOfResponse } from '../../src/wire/lazy-reader.js';
+import { encodeProtoEvent } from '../../src/wire/event-encoder.js';
+import { protoType } from '../../src/wire/proto.js';
 import { CURRENT_CONNECT_V6, CURRENT_EXEC, LEGACY_CONTAINER_REMOVE } from '../support/examples.js';
 
 const responseType = () => protoType('tracee.v1beta1.StreamEventsResponse');

@@ -4,8 +4,8 @@
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 
-/** The proto/ folder of this package (dist/src/proto.js -> ../../proto). */
-export const PROTO_DIR = path.resolve(__dirname, '..', '..', 'proto');
+/** The proto/ folder of this package (dist/src/wire/proto.js -> ../../../proto). */
+export const PROTO_DIR = path.resolve(__dirname, '..', '..', '..', 'proto');
 
 let root: protobuf.Root | undefined;
 

@@ -2,7 +2,7 @@
 // service): it reads the wire format by hand, decodes the timestamp, id and
 // name at once, and the rest (workload, data, policies, threat, detected_from)
 // only when something reads it. The model it yields is exactly the one of
-// `decodeProtoEvent` (src/decode/protobuf.ts, protobufjs): the value kinds no
+// `decodeProtoEvent` (src/wire/event-decoder.ts, protobufjs): the value kinds no
 // signature reads (arrays, credentials, timespec, struct, network payloads),
 // threat and detected_from go through that slower decoder, so there is one
 // definition of their meaning.
@@ -15,8 +15,8 @@
 import type { LazyReads, Container, DetectedFrom, Event, EventValue, K8s, Process, SockAddr, SourceHandle, StringArraySummary, Thread, Threat, Timestamp, Workload } from '../model/event.js';
 import { isUtf8 } from 'node:buffer';
 import { summarizeStrings } from '../model/accessors.js';
-import { DecodeError } from './errors.js';
-import { decodeProtoDetectedFrom, decodeProtoThreat, decodeProtoValue, decodeProtoWorkload } from './protobuf.js';
+import { DecodeError } from '../decode/errors.js';
+import { decodeProtoDetectedFrom, decodeProtoThreat, decodeProtoValue, decodeProtoWorkload } from './event-decoder.js';
 
 const VARINT = 0;
 const I64 = 1;
