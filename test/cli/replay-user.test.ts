@@ -168,6 +168,22 @@ describe('tracee-sig replay, as a new user meets it', () => {
       expect(child.stdoutLines().map((l) => JSON.parse(l).name)).to.deep.equal(['k8s_api_connection']);
     });
 
+    it('is on by default when stderr is a terminal (a pty from script(1)), erased before the summary', function () {
+      if (spawnSync('script', ['--version']).status !== 0) this.skip(); // util-linux, essential on Debian
+      // The recording comes through a FIFO held open for longer than one progress interval.
+      const recording = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
+      const fifo = path.join(tmp.dir, 'rec.fifo');
+      expect(spawnSync('mkfifo', [fifo]).status).to.equal(0);
+      const replay = shellQuote(`${BIN} replay ${fifo} >/dev/null`);
+      const r = spawnSync('sh', ['-c', `(cat ${recording}; sleep 1.6) > ${fifo} & script -qefc ${replay} /dev/null </dev/null`], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/^\r\u001b\[Ktracee-sig replay: [\d.]+ (B|KiB) read, 2 lines, [\d,]+ events\/s, 1 findings/);
+      expect(r.stdout).to.match(/\r\u001b\[Ktracee-sig replay: summary: 1 input\(s\), 2 lines/);
+    });
+
     it('is off when stderr is not a terminal, and with --no-progress', async () => {
       const file = tmp.file('rec.json', [curExec, curConnect].join('\n') + '\n');
       for (const args of [[file], ['--no-progress', file]]) {
@@ -188,4 +204,8 @@ function spawnSyncWithStdinFile(args: string[], stdinFile: string): { status: nu
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
