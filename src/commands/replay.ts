@@ -12,7 +12,7 @@ import { FindingWriter } from '../sources/finding-writer.js';
 import { ioReason } from '../sources/io-errors.js';
 import { checkInputs, DEFAULT_MAX_LINE_BYTES, emptyResult, replay, type ReplayResult } from '../sources/replay.js';
 import { printable } from '../log/printable.js';
-import { perSecond, progressLine, showProgress } from '../log/progress.js';
+import { groupDigits, perSecond, progressLine, showProgress } from '../log/progress.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configOrExit } from './config-option.js';
 import { loggerFromOptions, metricsAddressFromOptions, OPERATE_OPTIONS, operateHelp, startMetrics } from './operate-options.js';
 import { exitStatusHelp } from './exit-codes.js';
@@ -167,7 +167,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   const notRecordings = result.inputs.filter((i) => i.nonBlank > 0 && i.events === 0).map((i) => i.label);
   const empty = result.inputs.filter((i) => i.nonBlank === 0 && !(signalled && i === result.inputs.at(-1))).map((i) => i.label);
   const interrupted = signalled ? `interrupted by ${signalled} after ${result.stoppedAt}: the findings up to there were written, the rest of the input was not read` : undefined;
-  const rate = `elapsed ${(elapsedMs / 1000).toFixed(2)} s, ${perSecond(host.counters.events, elapsedMs).toLocaleString('en-US')} events/s`;
+  const rate = `elapsed ${(elapsedMs / 1000).toFixed(2)} s, ${groupDigits(perSecond(host.counters.events, elapsedMs))} events/s`;
   if (!values.quiet) {
     const summary = { ...hostSummary(host), signatureCounters: { ...host.signatureCounters(), ...runtime.counters() }, inputs: positionals.length, readErrors: result.readErrors };
     if (log.format === 'json') {

@@ -33,6 +33,15 @@ export function formatDuration(ms: number): string {
   return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** 1234567 -> "1,234,567". By hand: the first toLocaleString() loads ICU's data, some 18 ms of every replay. */
+export function groupDigits(n: number): string {
+  const digits = String(Math.abs(Math.round(n)));
+  const head = digits.length % 3 || 3;
+  let out = digits.slice(0, head);
+  for (let i = head; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return n < 0 && out !== '0' ? `-${out}` : out;
+}
+
 export function perSecond(n: number, elapsedMs: number): number {
   return elapsedMs > 0 ? Math.round((n * 1000) / elapsedMs) : 0;
 }
@@ -43,8 +52,8 @@ export function progressLine(p: ProgressState): string {
   const lines = p.inputs.reduce((sum, i) => sum + i.lines, 0);
   const parts = [
     p.totalBytes !== undefined ? `${formatBytes(bytes)} of ${formatBytes(p.totalBytes)}` : `${formatBytes(bytes)} read`,
-    `${lines.toLocaleString('en-US')} lines`,
-    `${perSecond(p.counters.events, p.elapsedMs).toLocaleString('en-US')} events/s`,
+    `${groupDigits(lines)} lines`,
+    `${groupDigits(perSecond(p.counters.events, p.elapsedMs))} events/s`,
     `${p.counters.findings} findings`,
   ];
   if (p.totalBytes !== undefined && bytes > 0 && p.elapsedMs > 0) {
