@@ -32,6 +32,11 @@ const MEMBER = 1;
 const BAD = -1;
 const UNKNOWN_KEY = -1;
 const ESCAPED_KEY = -2;
+/** member(): past the object's '}', or not an object member. */
+const END = -3;
+const FAULT = -4;
+/** beforeKey(): at a key. */
+const KEY = -5;
 
 /** A JSON number literal: an integer (no fraction or exponent), another finite one, or one JSON.parse may round to ±Infinity or 0. */
 const NOT_A_NUMBER = 0;
@@ -208,26 +213,50 @@ export class Cursor {
 
   /** Inside an object: DONE after its '}', MEMBER with the key read and pos at the value, or BAD. */
   nextMember(first: boolean): number {
+    const at = this.beforeKey(first);
+    if (at !== KEY) return at === END ? DONE : BAD;
+    if (!this.string()) return BAD;
+    return this.afterKey() ? MEMBER : BAD;
+  }
+
+  /**
+   * Member `i` of an object, its key looked up in `order`: END after the object's '}',
+   * FAULT, or the key's index (UNKNOWN_KEY, ESCAPED_KEY) with pos at the value.
+   */
+  member(i: number, order: KeyOrder): number {
+    const at = this.beforeKey(i === 0);
+    if (at !== KEY) return at;
+    const k = order.read(this, i);
+    if (k === FAULT) return FAULT;
+    return this.afterKey() ? k : FAULT;
+  }
+
+  /** Whitespace, a ',' unless first, whitespace: KEY at a key's quote, END after the object's '}', or FAULT. */
+  private beforeKey(first: boolean): number {
     this.ws();
-    if (this.pos >= this.end) return BAD;
+    if (this.pos >= this.end) return FAULT;
     let c = this.buf[this.pos];
     if (c === 0x7d) {
       this.pos++;
-      return DONE;
+      return END;
     }
     if (!first) {
-      if (c !== 0x2c) return BAD;
+      if (c !== 0x2c) return FAULT;
       this.pos++;
       this.ws();
-      if (this.pos >= this.end) return BAD;
+      if (this.pos >= this.end) return FAULT;
       c = this.buf[this.pos];
     }
-    if (c !== QUOTE || !this.string()) return BAD;
+    return c === QUOTE ? KEY : FAULT;
+  }
+
+  /** After a key: whitespace, ':', whitespace, and a value to come. */
+  private afterKey(): boolean {
     this.ws();
-    if (!this.at(0x3a)) return BAD;
+    if (!this.at(0x3a)) return false;
     this.pos++;
     this.ws();
-    return this.pos < this.end ? MEMBER : BAD;
+    return this.pos < this.end;
   }
 
   /** Inside an array: DONE after its ']', MEMBER with pos at the next element, or BAD. */
@@ -258,6 +287,55 @@ function isDigit(c: number): boolean {
 function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
+
+/**
+ * The keys of one kind of object in the order lines have them (known and
+ * unknown ones): the lines of a recording come from one writer, so the key at
+ * member i is nearly always one seen there before, and matching its bytes is
+ * both the scan of the key and its lookup. A few keys are kept for each
+ * member (an argument's value key varies with its type); others are looked up.
+ */
+class KeyOrder {
+  /** Keys seen at member i, with their quotes (plain ASCII keys only), and their index in the table. */
+  private readonly quoted: Buffer[][] = [];
+  private readonly index: number[][] = [];
+  constructor(private readonly table: KeyTable) {}
+
+  /** The key at the cursor's quote, member i: its index in the table (UNKNOWN_KEY, ESCAPED_KEY), pos after it; FAULT when it is no string. */
+  read(c: Cursor, i: number): number {
+    const seen = this.quoted[i];
+    if (seen !== undefined) {
+      const buf = c.buf;
+      const at = c.pos;
+      for (let s = 0; s < seen.length; s++) {
+        const key = seen[s];
+        const n = key.length;
+        if (at + n > c.end) continue;
+        let j = 1; // the opening quote is known
+        while (j < n && buf[at + j] === key[j]) j++;
+        if (j < n) continue;
+        c.strStart = at + 1;
+        c.strEnd = at + n - 1;
+        c.escaped = false;
+        c.high = false;
+        c.pos = at + n;
+        return this.index[i][s];
+      }
+    }
+    if (!c.string()) return FAULT;
+    const k = this.table.find(c);
+    if (!c.escaped && !c.high && i < MAX_ORDERED_KEYS && (seen?.length ?? 0) < KEYS_PER_MEMBER) {
+      (this.quoted[i] ??= []).push(Buffer.from(c.buf.subarray(c.strStart - 1, c.strEnd + 1)));
+      (this.index[i] ??= []).push(k);
+    }
+    return k;
+  }
+}
+
+/** Keys remembered for one member of an object. */
+const KEYS_PER_MEMBER = 4;
+/** Members past this many in one object are looked up, not predicted. */
+const MAX_ORDERED_KEYS = 64;
 
 /** Known keys of one object, found by their bytes. */
 class KeyTable {
@@ -316,17 +394,16 @@ const RFC3339: Rule = (c) => {
 
 /** An object whose known keys follow their rules (each at most once); other keys may hold anything. */
 function object(keys: readonly string[], rules: readonly Rule[], nullable = true): Rule {
-  const table = new KeyTable(keys);
+  const order = new KeyOrder(new KeyTable(keys));
   return (c, depth, ev) => {
     if (nullable && isNull(c)) return true;
     if (!c.at(0x7b) || depth > MAX_DEPTH) return false;
     c.pos++;
     let seen = 0;
-    for (let first = true; ; first = false) {
-      const m = c.nextMember(first);
-      if (m !== MEMBER) return m === DONE;
-      const k = table.find(c);
-      if (k === ESCAPED_KEY) return false;
+    for (let i = 0; ; i++) {
+      const k = c.member(i, order);
+      if (k === END) return true;
+      if (k === FAULT || k === ESCAPED_KEY) return false;
       if (k === UNKNOWN_KEY) {
         if (!c.value(depth + 1)) return false;
         continue;
@@ -392,6 +469,8 @@ const OTHER_ARGUMENT = '\0other';
 
 /** Keys of an argument object: legacy reads name, type and value; current reads name and the value kinds. */
 const ARG_KEYS = new KeyTable(['name', 'type', 'value', 'str_array', 'sockaddr', 'int32', 'u_int32', 'str', 'bool', 'int64', 'u_int64', 'pointer', 'bytes']);
+const LEGACY_ARG_ORDER = new KeyOrder(ARG_KEYS);
+const CURRENT_ARG_ORDER = new KeyOrder(ARG_KEYS);
 const K_NAME = 0;
 const K_TYPE = 1;
 const K_VALUE = 2;
@@ -420,12 +499,10 @@ function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number,
   let strings = 0;
   let nullValue = false;
   let sawStrArray = false;
-  for (let first = true; ; first = false) {
-    const m = c.nextMember(first);
-    if (m === BAD) return false;
-    if (m === DONE) break;
-    let k = ARG_KEYS.find(c);
-    if (k === ESCAPED_KEY) return false;
+  for (let i = 0; ; i++) {
+    let k = c.member(i, legacy ? LEGACY_ARG_ORDER : CURRENT_ARG_ORDER);
+    if (k === FAULT || k === ESCAPED_KEY) return false;
+    if (k === END) break;
     if (legacy && k > K_VALUE) k = UNKNOWN_KEY; // legacy reads no kind keys
     if (k >= 0) {
       if (seen & (1 << k)) return false;
@@ -797,10 +874,12 @@ export class ScannedEvent implements Event, LazyReads {
     if (prefix === undefined) return out;
     const needle = Buffer.from(prefix);
     if (needle.length === 0 || needle.length !== prefix.length) return summarizeRange(this.buf, this.envStart, this.envEnd, prefix);
-    for (let at = this.buf.indexOf(needle, this.envStart); at >= 0 && at < this.envEnd; at = this.buf.indexOf(needle, at + 1)) {
-      if (this.buf[at - 1] !== QUOTE) continue;
-      const close = this.buf.indexOf(QUOTE, at);
-      out.withPrefix.push(this.buf.toString('latin1', at, close));
+    // Searched within the array only: the buffer may hold megabytes of later lines.
+    const env = this.buf.subarray(this.envStart, this.envEnd);
+    for (let at = env.indexOf(needle); at >= 0; at = env.indexOf(needle, at + 1)) {
+      if (env[at - 1] !== QUOTE) continue;
+      const close = env.indexOf(QUOTE, at);
+      out.withPrefix.push(env.toString('latin1', at, close));
       at = close;
     }
     return out;
