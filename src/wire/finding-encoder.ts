@@ -1,4 +1,5 @@
-// Findings to tracee.v1beta1.Event bytes, written by hand for the hot path.
+// Findings to tracee.v1beta1.Event bytes, written by hand for the hot path,
+// alone (encodeFinding) or straight into a FindingBatch answer (FindingBatchWriter).
 // The bytes decode to exactly what protobufjs makes of `protoEventObject(finding)`
 // (test/wire/finding-encoder.test.ts checks that over random findings):
 //  - the threat is the same for every finding of a signature and severity: its
