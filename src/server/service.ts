@@ -15,19 +15,14 @@ import { DecodeError, decodeFailureKind } from '../decode/errors.js';
 import { readEventHead, WireEvent, type EventHead } from '../wire/lazy-reader.js';
 import { protoEventObject } from '../wire/event-encoder.js';
 import type { FindingWriter } from '../sources/finding-writer.js';
-import { encodeFindingBatch, eventRanges } from '../wire/services.js';
-import { encodeFinding } from '../wire/finding-encoder.js';
+import { eventRanges } from '../wire/services.js';
+import { FindingBatchWriter } from '../wire/finding-encoder.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type EventsCall = grpc.ServerDuplexStream<Buffer, Buffer>;
 
-/** Where findings produced by the event being dispatched go. */
-interface Collector {
-  findings: Uint8Array[];
-  indexes: number[];
-  index: number;
-  events: Event[]; // for OnSignal's response
-}
+/** Where findings produced by the event being dispatched go: an OnEvents answer, or OnSignal's response. */
+type Collector = { batch: FindingBatchWriter; index: number } | { events: Event[] };
 
 interface EventStream {
   id: number;
@@ -50,6 +45,8 @@ export class SignatureService {
   readonly host: SignatureHost;
   private readonly selected: Set<string> | undefined;
   private collector: Collector | undefined;
+  /** The answer being written (one batch at a time: processing is synchronous). */
+  private readonly answer = new FindingBatchWriter();
   private readonly streams = new Set<EventStream>();
   private nextStreamId = 1;
   private shuttingDown = false;
@@ -64,9 +61,8 @@ export class SignatureService {
     this.findingsLog?.write(finding, meta);
     const c = this.collector;
     if (!c) return; // cannot happen: findings only come from dispatch and signals, both collected
-    c.findings.push(encodeFinding(finding, trigger));
-    c.indexes.push(c.index);
-    c.events.push(finding);
+    if ('batch' in c) c.batch.add(finding, trigger, c.index);
+    else c.events.push(finding);
   }
 
   handlers(): grpc.UntypedServiceImplementation {
@@ -86,14 +82,14 @@ export class SignatureService {
           callback({ code: grpc.status.INVALID_ARGUMENT, details: 'Signal has no signal set; the one known signal is source_complete' });
           return;
         }
-        const c: Collector = { findings: [], indexes: [], index: 0, events: [] };
-        this.collector = c;
+        const events: Event[] = [];
+        this.collector = { events };
         try {
           this.host.sourceComplete(sc.source || 'tracee');
         } finally {
           this.collector = undefined;
         }
-        callback(null, { findings: c.events.map(protoEventObject) });
+        callback(null, { findings: events.map(protoEventObject) });
       },
       OnEvents: (call: EventsCall) => this.openStream(call),
     };
@@ -143,7 +139,8 @@ export class SignatureService {
       this.fail(stream, grpc.status.INVALID_ARGUMENT, `batch ${batchNo} (${bytes.length} bytes) is not a valid tracee.sig.v1.EventBatch: ${(e as Error).message}; earlier batches were answered`);
       return;
     }
-    const c: Collector = { findings: [], indexes: [], index: 0, events: [] };
+    const c = { batch: this.answer, index: 0 };
+    c.batch.clear();
     let unusable = 0;
     const counters = this.host.counters;
     this.collector = c;
@@ -174,11 +171,12 @@ export class SignatureService {
     }
     this.stats.eventsReceived += heads.length;
     this.stats.eventsUnusable += unusable;
-    const answer = encodeFindingBatch({ findings: c.findings, eventsProcessed: heads.length, triggerIndexes: c.indexes, eventsUnusable: unusable });
+    const findings = c.batch.count;
+    const answer = c.batch.finish(heads.length, unusable);
     stream.answered++;
     this.stats.batchesAnswered++;
     if (!stream.call.write(answer)) this.pauseUntil(stream, new Promise((resolve) => stream.call.once('drain', resolve)));
-    if (this.findingsLog && c.findings.length > 0) this.pauseUntil(stream, this.findingsLog.ready());
+    if (this.findingsLog && findings > 0) this.pauseUntil(stream, this.findingsLog.ready());
   }
 
   /** Stops reading the stream until `until` settles (backpressure from its answers or the log). */

@@ -1,4 +1,5 @@
-// Findings to tracee.v1beta1.Event bytes, written by hand for the hot path.
+// Findings to tracee.v1beta1.Event bytes, written by hand for the hot path,
+// alone (encodeFinding) or straight into a FindingBatch answer (FindingBatchWriter).
 // The bytes decode to exactly what protobufjs makes of `protoEventObject(finding)`
 // (test/wire/finding-encoder.test.ts checks that over random findings):
 //  - the threat is the same for every finding of a signature and severity: its
@@ -91,24 +92,32 @@ class ByteWriter {
     this.pos += end - start;
   }
 
-  /** Starts a nested message; `end(mark)` writes its length in front of it. */
-  begin(field: number): number {
+  /**
+   * Starts a nested message; `end(mark, reserved)` writes its length in front
+   * of it. `reserved` bytes are kept for the length: one is enough below 128
+   * bytes, two below 16 KiB; a wrong guess only moves the body.
+   */
+  begin(field: number, reserved = 1): number {
     this.tag(field, LEN);
-    this.room(1);
-    return this.pos++; // one byte reserved for the length: enough below 128 bytes
+    this.room(reserved);
+    const mark = this.pos;
+    this.pos += reserved;
+    return mark;
   }
 
-  end(mark: number): void {
-    const len = this.pos - mark - 1;
-    if (len < 0x80) {
+  end(mark: number, reserved = 1): void {
+    const len = this.pos - mark - reserved;
+    if (len < 0x80 && reserved === 1) {
       this.buf[mark] = len;
       return;
     }
     let size = 1;
     for (let n = len; n >= 0x80; n = Math.floor(n / 0x80)) size++;
-    this.room(size - 1);
-    this.buf.copy(this.buf, mark + size, mark + 1, this.pos); // make room for the longer length
-    this.pos += size - 1;
+    if (size !== reserved) {
+      if (size > reserved) this.room(size - reserved);
+      this.buf.copy(this.buf, mark + size, mark + reserved, this.pos); // the body follows the length's actual size
+      this.pos += size - reserved;
+    }
     let n = len;
     let at = mark;
     while (n >= 0x80) {
@@ -118,7 +127,8 @@ class ByteWriter {
     this.buf[at] = n;
   }
 
-  take(): Uint8Array {
+  /** A copy of the bytes written; the writer starts afresh. */
+  take(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
     this.pos = 0;
@@ -245,8 +255,68 @@ function writeDetectedFrom(w: ByteWriter, d: DetectedFrom, trigger: Event | unde
  * from, lets the encoder reuse that event's bytes.
  */
 export function encodeFinding(finding: Event, trigger?: Event): Uint8Array {
-  const w = writer;
-  w.pos = 0;
+  writer.pos = 0;
+  writeFinding(writer, finding, trigger);
+  return writer.take();
+}
+
+/**
+ * A tracee.sig.v1.FindingBatch written as its findings arrive: each finding is
+ * encoded straight into the answer's buffer (no per-finding copy). One writer
+ * serves batch after batch: `finish` hands out a copy and starts afresh.
+ */
+export class FindingBatchWriter {
+  private readonly w = new ByteWriter();
+  private readonly indexes: number[] = [];
+
+  /** Findings added since the last `finish`. */
+  get count(): number {
+    return this.indexes.length;
+  }
+
+  /** Drops whatever was added since the last `finish` (a batch given up). */
+  clear(): void {
+    this.w.pos = 0;
+    this.indexes.length = 0;
+  }
+
+  /** Adds one finding of the event at `triggerIndex`; when encoding throws, the batch is left as it was. */
+  add(finding: Event, trigger: Event | undefined, triggerIndex: number): void {
+    const w = this.w;
+    const start = w.pos;
+    try {
+      const mark = w.begin(1, 2); // a finding is usually 128 bytes to 16 KiB
+      writeFinding(w, finding, trigger);
+      w.end(mark, 2);
+    } catch (e) {
+      w.pos = start;
+      throw e;
+    }
+    this.indexes.push(triggerIndex);
+  }
+
+  /** The FindingBatch bytes (as protobuf writes them: zero counts absent, indexes packed). */
+  finish(eventsProcessed: number, eventsUnusable: number): Buffer {
+    const w = this.w;
+    if (eventsProcessed) {
+      w.tag(2, 0);
+      w.varint(eventsProcessed);
+    }
+    if (this.indexes.length) {
+      const mark = w.begin(3);
+      for (const i of this.indexes) w.varint(i);
+      w.end(mark);
+    }
+    if (eventsUnusable) {
+      w.tag(4, 0);
+      w.varint(eventsUnusable);
+    }
+    this.indexes.length = 0;
+    return w.take();
+  }
+}
+
+function writeFinding(w: ByteWriter, finding: Event, trigger: Event | undefined): void {
   const t = finding.timestamp;
   if (t) {
     const mark = w.begin(1);
@@ -279,5 +349,4 @@ export function encodeFinding(finding: Event, trigger?: Event): Uint8Array {
   for (const v of finding.data) writeValue(w, 6, v);
   if (finding.threat) w.bytes(7, threatBytes(finding.threat));
   if (finding.detected_from) writeDetectedFrom(w, finding.detected_from, trigger);
-  return w.take();
 }

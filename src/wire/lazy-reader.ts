@@ -682,19 +682,34 @@ function strArrayOnly(buf: Buffer, start: number, end: number): number | undefin
   return at;
 }
 
-/** summarizeStrings of the StringArray whose length prefix is at buf[at]: entries are walked, not built. */
-function summarizeWireStrings(buf: Buffer, at: number, prefix: string | undefined): StringArraySummary {
+/**
+ * What summarizeStrings counts of the StringArray whose length prefix is at
+ * buf[at], its entries walked, not built (the last one excepted); kept per
+ * event, so that a second summary of the same array (another prefix) only
+ * looks for the prefix.
+ */
+interface WireStrings {
+  length: number;
+  nulTerminatedBytes: number;
+  last: string | undefined;
+  /** The entries' bytes: buf[start, end). */
+  start: number;
+  end: number;
+  /** Valid UTF-8 throughout: every entry's bytes are its decoded text's. */
+  valid: boolean;
+}
+
+function walkWireStrings(buf: Buffer, at: number): WireStrings {
   const outer = new WireReader(buf, at, buf.length);
   const end = outer.lenEnd();
   const r = new WireReader(buf, outer.pos, end);
-  const asciiPrefix = prefix !== undefined && isAscii(prefix);
-  const out: StringArraySummary = { length: 0, nulTerminatedBytes: 0, last: undefined, withPrefix: [] };
+  const out: WireStrings = { length: 0, nulTerminatedBytes: 0, last: undefined, start: outer.pos, end, valid: false };
   let lastStart = -1;
   let lastEnd = -1;
   // Valid UTF-8 throughout (one native check) means every entry is: its bytes are
-  // then its decoded size, and an ASCII prefix compares as bytes. Otherwise each
-  // entry with a byte past ASCII is decoded, as the decoder would.
-  const valid = isUtf8(buf.subarray(r.pos, end));
+  // then its decoded size. Otherwise each entry with a byte past ASCII is decoded,
+  // as the decoder would.
+  const valid = (out.valid = isUtf8(buf.subarray(r.pos, end)));
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag !== 10) {
@@ -707,20 +722,40 @@ function summarizeWireStrings(buf: Buffer, at: number, prefix: string | undefine
     out.length++;
     lastStart = s;
     lastEnd = e;
-    let high = false;
-    if (!valid) for (let i = s; i < e; i++) if (buf[i] >= 0x80) { high = true; break; } // prettier-ignore
-    if (high) {
-      const text = buf.toString('utf8', s, e);
-      out.nulTerminatedBytes += Buffer.byteLength(text) + 1;
-      if (prefix !== undefined && text.startsWith(prefix)) out.withPrefix.push(text);
-      continue;
-    }
-    out.nulTerminatedBytes += e - s + 1;
-    if (prefix === undefined) continue;
-    if (asciiPrefix ? startsWithAscii(buf, s, e, prefix) : buf.toString('utf8', s, e).startsWith(prefix)) out.withPrefix.push(buf.toString('utf8', s, e));
+    if (!valid && hasHighByte(buf, s, e)) out.nulTerminatedBytes += Buffer.byteLength(buf.toString('utf8', s, e)) + 1;
+    else out.nulTerminatedBytes += e - s + 1;
   }
   if (out.length > 0) out.last = buf.toString('utf8', lastStart, lastEnd);
   return out;
+}
+
+/** The entries that start with `prefix`, decoded, in order (an ASCII prefix compares as bytes). */
+function wireStringsWithPrefix(buf: Buffer, strings: WireStrings, prefix: string): string[] {
+  const out: string[] = [];
+  const asciiPrefix = isAscii(prefix);
+  const r = new WireReader(buf, strings.start, strings.end);
+  while (r.pos < strings.end) {
+    const tag = r.uint32();
+    if (tag !== 10) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const e = r.lenEnd();
+    const s = r.pos;
+    r.pos = e;
+    if (asciiPrefix && (strings.valid || !hasHighByte(buf, s, e))) {
+      if (startsWithAscii(buf, s, e, prefix)) out.push(buf.toString('utf8', s, e));
+    } else {
+      const text = buf.toString('utf8', s, e);
+      if (text.startsWith(prefix)) out.push(text);
+    }
+  }
+  return out;
+}
+
+function hasHighByte(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return true;
+  return false;
 }
 
 function startsWithAscii(buf: Buffer, start: number, end: number, prefix: string): boolean {
@@ -769,6 +804,8 @@ export class WireEvent implements Event, LazyReads {
   /** Values decoded one by one (by `argument`), shared with `data` when it is built. */
   private _values: (EventValue | undefined)[] | undefined;
   private dataReplaced = false;
+  /** The last string array summarized from the bytes (none: no str_array-only value of that name). */
+  private _strings: { name: string; strings: WireStrings | undefined } | undefined;
   private detectedReplaced = false;
   private _threat: Lazy<Threat | undefined> = NOT_DECODED;
   private _detected: Lazy<DetectedFrom | undefined> = NOT_DECODED;
@@ -849,11 +886,20 @@ export class WireEvent implements Event, LazyReads {
     const ranges = this.ranges.data;
     if (this._data === NOT_DECODED && ranges) {
       const ascii = isAscii(name);
-      for (let i = 0; i < ranges.length; i += 2) {
-        if (!valueNamed(this.buf, ranges[i], ranges[i + 1], name, ascii)) continue;
-        const at = strArrayOnly(this.buf, ranges[i], ranges[i + 1]);
-        if (at !== undefined) return at < 0 ? undefined : summarizeWireStrings(this.buf, at, prefix);
-        break;
+      let known = this._strings;
+      if (known?.name !== name) {
+        known = undefined;
+        for (let i = 0; i < ranges.length; i += 2) {
+          if (!valueNamed(this.buf, ranges[i], ranges[i + 1], name, ascii)) continue;
+          const at = strArrayOnly(this.buf, ranges[i], ranges[i + 1]);
+          if (at !== undefined) this._strings = known = { name, strings: at < 0 ? undefined : walkWireStrings(this.buf, at) };
+          break;
+        }
+      }
+      if (known) {
+        const w = known.strings;
+        if (!w) return undefined;
+        return { length: w.length, nulTerminatedBytes: w.nulTerminatedBytes, last: w.last, withPrefix: prefix === undefined ? [] : wireStringsWithPrefix(this.buf, w, prefix) };
       }
     }
     const v = this.argument(name);

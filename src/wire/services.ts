@@ -90,25 +90,7 @@ export function encodeEventBatch(events: Uint8Array[]): Buffer {
 
 // -- FindingBatch ---------------------------------------------------------------
 
-export interface FindingBatchFields {
-  findings: Uint8Array[]; // encoded tracee.v1beta1.Event findings
-  eventsProcessed: number;
-  triggerIndexes: number[];
-  eventsUnusable: number;
-}
-
-export function encodeFindingBatch(b: FindingBatchFields): Buffer {
-  const w = protobuf.Writer.create();
-  for (const f of b.findings) w.uint32(10).bytes(f);
-  if (b.eventsProcessed) w.uint32(16).uint64(b.eventsProcessed);
-  if (b.triggerIndexes.length) {
-    w.uint32(26).fork();
-    for (const i of b.triggerIndexes) w.uint32(i);
-    w.ldelim();
-  }
-  if (b.eventsUnusable) w.uint32(32).uint64(b.eventsUnusable);
-  return Buffer.from(w.finish());
-}
+// Written by FindingBatchWriter (finding-encoder.ts), finding by finding.
 
 export interface FindingBatch {
   findings: Event[];

@@ -2,12 +2,14 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { DecodeError } from '../../src/decode/errors.js';
 import { decodeProtoEvent } from '../../src/wire/event-decoder.js';
-import { decodeWireEvent } from '../../src/wire/lazy-reader.js';
+import { decodeWireEvent, type WireEvent } from '../../src/wire/lazy-reader.js';
 import { encodeProtoEvent } from '../../src/wire/event-encoder.js';
+import { decodeFindingBatch } from '../../src/wire/services.js';
 import { buildFinding } from '../../src/host/finding.js';
 import type { Event, EventValue } from '../../src/model/event.js';
 import { FIRST_DETECTOR_EVENT_ID } from '../../src/model/event-ids.js';
-import { encodeFinding } from '../../src/wire/finding-encoder.js';
+import { encodeFinding, FindingBatchWriter } from '../../src/wire/finding-encoder.js';
+import { protoType } from '../../src/wire/proto.js';
 import { metadata } from '../../signatures/k8s_api_connection.js';
 import { runs } from '../property/support.js';
 import { encodeEventObject, protoEventBytes } from '../support/proto-events.js';
@@ -104,4 +106,55 @@ describe('finding encoder (hand-written protobuf)', () => {
     const fine = decodeWireEvent(good);
     expect(decodeProtoEvent(encodeFinding(buildFinding(metadata, FIRST_DETECTOR_EVENT_ID, { trigger: fine, data: [] }), fine)).workload?.container?.id).to.equal('c1');
   });
+
+  it('writes a FindingBatch as protobufjs does from the findings encoded one by one, whatever their size', () => {
+    const batchType = protoType('tracee.sig.v1.FindingBatch');
+    const writer = new FindingBatchWriter();
+    // Findings under 128 bytes, around 16 KiB and beyond: the reserved length is too long, right or too short.
+    const size = fc.constantFrom(0, 1, 100, 16_200, 16_384, 40_000);
+    fc.assert(
+      fc.property(protoEventBytes, fc.array(fc.tuple(size, fc.nat(200)), { maxLength: 5 }), fc.nat(1000), fc.nat(3), (bytes, parts, processed, unusable) => {
+        let trigger: WireEvent;
+        try {
+          trigger = decodeWireEvent(bytes);
+          void trigger.toPlain(); // a trigger the finding encoder can copy
+        } catch {
+          return;
+        }
+        const findings = parts.map(([n]) => buildFinding(metadata, FIRST_DETECTOR_EVENT_ID, { trigger, data: n ? [{ name: 'pad', str: 'x'.repeat(n) }] : [] }));
+        const minimal = { name: 'k8s_api_connection', data: [] } as unknown as Event; // a finding of a few bytes
+        const all = parts.length ? [...findings, minimal] : [];
+        all.forEach((f, i) => writer.add(f, f === minimal ? undefined : trigger, i < parts.length ? parts[i][1] : 7));
+        const expected = batchType
+          .encode({
+            findings: all.map((f) => decodeBytes(encodeFinding(f, f === minimal ? undefined : trigger))),
+            events_processed: processed,
+            trigger_indexes: all.map((_, i) => (i < parts.length ? parts[i][1] : 7)),
+            events_unusable: unusable,
+          })
+          .finish();
+        expect(Buffer.from(writer.finish(processed, unusable)).equals(Buffer.from(expected))).to.equal(true);
+      }),
+      runs(100),
+    );
+  });
+
+  it('leaves the batch as it was when a finding cannot be encoded', () => {
+    const writer = new FindingBatchWriter();
+    const fine = decodeWireEvent(encodeEventObject({ name: 'security_socket_connect', workload: { container: { id: 'c1', started: true } } }));
+    const good = buildFinding(metadata, FIRST_DETECTOR_EVENT_ID, { trigger: fine, data: [] });
+    writer.add(good, fine, 3);
+    const bad = decodeWireEvent(Buffer.from([0x1a, 0x01, 0x78, 0x2a, 0x04, 0x1a, 0x02, 0x0a, 0x05])); // workload's k8s runs past its end
+    expect(() => writer.add(buildFinding(metadata, FIRST_DETECTOR_EVENT_ID, { trigger: bad, data: [] }), bad, 4)).to.throw(DecodeError);
+    expect(writer.count).to.equal(1);
+    const batch = decodeFindingBatch(writer.finish(5, 1));
+    expect(batch.trigger_indexes).to.deep.equal([3]);
+    expect(batch.findings).to.deep.equal([decodeProtoEvent(encodeFinding(good, fine))]);
+    expect([batch.events_processed, batch.events_unusable]).to.deep.equal([5, 1]);
+  });
 });
+
+/** Encoded Event bytes as protobufjs takes a message: decoded to its message object. */
+function decodeBytes(bytes: Uint8Array): unknown {
+  return protoType('tracee.v1beta1.Event').decode(bytes);
+}

@@ -172,6 +172,12 @@ describe('lazy wire decoder: properties over random events', () => {
         const entries = stringArrayArg(model, name);
         const expected = entries && summarizeStrings(entries, prefix);
         expect(stringArraySummary(decodeWireEvent(bytes), name, prefix)).to.deep.equal(expected); // from the bytes
+        // One event asked again, with every prefix, for this and another name (the walk of the array is kept).
+        const again = decodeWireEvent(bytes);
+        for (const [n, p] of [[name, prefix], ...prefixes.map((q) => [name, q]), [ARG_NAMES[0], prefix], [name, undefined]] as [string, string | undefined][]) {
+          const e = stringArrayArg(model, n);
+          expect(stringArraySummary(again, n, p)).to.deep.equal(e && summarizeStrings(e, p));
+        }
         const decoded = decodeWireEvent(bytes);
         void decoded.data;
         expect(stringArraySummary(decoded, name, prefix)).to.deep.equal(expected); // from the decoded data
