@@ -15,6 +15,7 @@ const TIMESTAMP_KEY = Buffer.from('{"timestamp":');
 const ID_KEY = Buffer.from(',"id":');
 const NAME_KEY = Buffer.from(',"name":"');
 const LEGACY_NAME = Buffer.from('"eventName":"');
+const LEGACY_NAME_MIDDLE = LEGACY_NAME.subarray(2, 10); // ventName
 const MAX_NAME = 128;
 
 /** One event name seen in raw bytes: whether it is selected, and how many were skipped. */
@@ -81,8 +82,8 @@ export class Prefilter {
       return this.cellAt(buf, at + NAME_KEY.length, end);
     }
     this.layoutShape = 'legacy';
-    const key = buf.indexOf(LEGACY_NAME, at);
-    if (key < 0 || key >= end) return undefined;
+    const key = legacyNameKey(buf, at, end);
+    if (key < 0) return undefined;
     return this.cellAt(buf, key + LEGACY_NAME.length, end);
   }
 
@@ -109,6 +110,20 @@ export class Prefilter {
     list.push(cell);
     return cell;
   }
+}
+
+/**
+ * The first "eventName":" in buf[from, end), or -1. Searched for by its rarer
+ * middle `ventName`: Buffer#indexOf skips ahead by the needle's last byte, and
+ * the quotes JSON is full of gave the whole key skips of 2 (about 0.53 against
+ * 0.32 us a line, in-process on legacy lines).
+ */
+function legacyNameKey(buf: Buffer, from: number, end: number): number {
+  for (let at = buf.indexOf(LEGACY_NAME_MIDDLE, from + 2); at >= 0 && at < end; at = buf.indexOf(LEGACY_NAME_MIDDLE, at + 1)) {
+    const key = at - 2;
+    if (startsWith(buf, LEGACY_NAME, key, end)) return key;
+  }
+  return -1;
 }
 
 function sameBytes(a: Buffer, buf: Buffer, from: number, length: number): boolean {
