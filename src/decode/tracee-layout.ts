@@ -16,7 +16,7 @@
 // full decoder gives, on real and generated lines of both shapes.
 import type { DetectedFrom, Event, EventValue, LazyReads, SourceHandle, StringArraySummary, Threat, Timestamp, Workload } from '../model/event.js';
 import { summarizeStrings } from '../model/accessors.js';
-import { parseRfc3339 } from '../model/time.js';
+import { isRfc3339 } from '../model/time.js';
 import { dataValue } from './current.js';
 import { DecodeError } from './errors.js';
 import { decodeJsonLine, type JsonShape } from './json.js';
@@ -388,8 +388,8 @@ const ANY_OBJECT: Rule = (c, depth) => isNull(c) || (c.at(0x7b) && c.anyObject(d
 const RFC3339: Rule = (c) => {
   if (isNull(c)) return true;
   if (!c.at(QUOTE) || !c.string() || c.escaped) return false;
-  const text = c.buf.toString('latin1', c.strStart, c.strEnd);
-  return text === 'null' || parseRfc3339(text) !== undefined;
+  if (isRfc3339(c.buf, c.strStart, c.strEnd)) return true;
+  return c.buf.toString('latin1', c.strStart, c.strEnd) === 'null';
 };
 
 /** An object whose known keys follow their rules (each at most once); other keys may hold anything. */
