@@ -1,21 +1,23 @@
 // Tracee's internal event ids (v0.22 ... main), used where Tracee itself uses
 // them: `detected_from.id` and legacy `eventId`. Never used for dispatch.
-const INTERNAL_IDS: Record<string, number> = {
+// Both tables are looked up by names from the input: without a prototype, so
+// that "valueOf" or "constructor" finds nothing instead of Object's methods.
+const INTERNAL_IDS: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, {
   sched_process_exec: 715,
   security_socket_connect: 736,
   container_create: 2018,
   container_remove: 2019,
   existing_container: 2020,
-};
+});
 
 /** Protobuf EventId values of Tracee main (the `id` of current JSON and gRPC events). */
-export const CURRENT_EVENT_IDS: Record<string, number> = {
+export const CURRENT_EVENT_IDS: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, {
   sched_process_exec: 1015,
   security_socket_connect: 1036,
   container_create: 2017,
   container_remove: 2018,
   existing_container: 2019,
-};
+});
 
 /** First id Tracee gives detector events (7500 + registration index). */
 export const FIRST_DETECTOR_EVENT_ID = 7500;

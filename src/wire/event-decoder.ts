@@ -144,7 +144,8 @@ function structValue(v: Obj): unknown {
 }
 
 function structFields(s: Obj): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // Keys come from the input: without a prototype, "__proto__" is a key like any other.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries((s?.fields ?? {}) as Obj)) out[k] = structValue(v as Obj);
   return out;
 }
