@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   const over = primary.serveP99 - primary.floorP99;
   const verdict =
     over <= TARGET_OVER_FLOOR_MS
-      ? `**met**: serve p99 ${ms(primary.serveP99)} is the floor's ${ms(primary.floorP99)} + ${ms(over)} (batch ${primary.batch} every ${primary.periodMs} ms)`
+      ? `**met**: serve p99 ${ms(primary.serveP99)} is ${over >= 0 ? `the floor's ${ms(primary.floorP99)} + ${ms(over)}` : `${ms(-over)} under the floor's ${ms(primary.floorP99)} (run-to-run noise: serve does more than the floor)`} (batch ${primary.batch} every ${primary.periodMs} ms)`
       : `**missed**: serve p99 ${ms(primary.serveP99)} is the floor's ${ms(primary.floorP99)} + ${ms(over)}, ${ms(over - TARGET_OVER_FLOOR_MS)} over (batch ${primary.batch} every ${primary.periodMs} ms)`;
   const wideRow = rows.find((r) => r.wideWindow);
   const windowText = wideRow
