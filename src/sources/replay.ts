@@ -76,36 +76,9 @@ export function checkInputs(inputs: string[]): string | undefined {
   return undefined;
 }
 
-const READ_CHUNK_BYTES = 1 << 20;
-
-/**
- * A regular file's bytes, the next read always in flight while the caller
- * works on the chunk before: a stream issues its next read only once the
- * caller yields, so reading and replaying took turns. Each chunk is a new
- * buffer (lines are read from it while they are dispatched). `counted` sees
- * every chunk's size as it is read.
- */
-async function* readAhead(file: string, signal: AbortSignal | undefined, counted: (bytes: number) => void): AsyncGenerator<Buffer> {
-  const handle = await fs.promises.open(file, 'r');
-  const read = () => handle.read(Buffer.allocUnsafe(READ_CHUNK_BYTES), 0, READ_CHUNK_BYTES, null);
-  let next = read();
-  try {
-    for (;;) {
-      const { bytesRead, buffer } = await next;
-      if (bytesRead === 0 || signal?.aborted) return;
-      counted(bytesRead);
-      next = read();
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await next.catch(() => undefined); // settled before its file is closed
-    await handle.close();
-  }
-}
-
 /** Chunks of a stream, gunzipped when the first bytes are gzip's magic number. */
-async function* chunksOf(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const it = source[Symbol.asyncIterator]();
+async function* chunksOf(source: Readable): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const first = await it.next();
   if (first.done) return;
   const head = first.value;
@@ -197,20 +170,18 @@ export async function readRecordings(
       report.nonBlank++;
       counters.countMalformed(`${label}:${lineNo}`, `line of ${bytes} bytes exceeds the maximum of ${maxLineBytes} bytes; skipped`, 'oversized');
     });
-    // Regular files are read ahead; stdin, pipes and devices as streams.
-    const stream = input === '-' ? io().stdin : isRegularFile(input) ? undefined : fs.createReadStream(input, { highWaterMark: READ_CHUNK_BYTES });
-    const source = stream ?? readAhead(input, options.signal, (n) => (report.bytes += n));
+    const source = input === '-' ? io().stdin : fs.createReadStream(input, { highWaterMark: 1 << 20 });
     let outputFailure: { error: unknown } | undefined;
     // An interrupt ends the read at once, even while waiting on an idle stdin.
     const stop = (): void => {
-      stream?.destroy();
+      source.destroy();
     };
     options.signal?.addEventListener('abort', stop);
     try {
       for await (const chunk of chunksOf(source)) {
         splitter.push(chunk);
         report.lines = splitter.lines;
-        if (stream) report.bytes = input === '-' ? report.bytes + chunk.length : (stream as fs.ReadStream).bytesRead;
+        report.bytes = input === '-' ? report.bytes + chunk.length : (source as fs.ReadStream).bytesRead;
         countSkipped();
         if (!options.afterChunk) continue;
         try {
@@ -228,8 +199,7 @@ export async function readRecordings(
     } finally {
       options.signal?.removeEventListener('abort', stop);
       report.lines = splitter.lines;
-      if (!stream) await (source as AsyncGenerator<Buffer>).return(undefined).catch(() => undefined); // closes the file
-      else if (input !== '-') stream.destroy();
+      if (input !== '-') (source as fs.ReadStream).destroy();
     }
     if (outputFailure) throw outputFailure.error;
   }
@@ -252,14 +222,6 @@ export async function replay(inputs: string[], host: SignatureHost, options: Rep
     }
   };
   return readRecordings(inputs, sink, counters, host.selectedNames(), options);
-}
-
-function isRegularFile(file: string): boolean {
-  try {
-    return fs.statSync(file).isFile();
-  } catch {
-    return false; // the stream reports why it cannot be read
-  }
 }
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {
