@@ -13,13 +13,14 @@ export interface Enrichment {
   carried(event: Event): boolean;
 }
 
-export const ENRICHMENTS: Record<string, Enrichment> = {
+// Looked up by names signatures give: no prototype, so "constructor" is no enrichment.
+export const ENRICHMENTS: Record<string, Enrichment> = Object.assign(Object.create(null) as Record<string, Enrichment>, {
   environment: {
     event: 'sched_process_exec',
     what: 'an environment',
     howToEnable:
       'turn on environment capture in Tracee: `--output option:exec-env` (Tracee v0.9 to v0.24.x), ' +
       '`--enrichment environment` (Tracee main from 2026-01-14; `--enrichment exec-env` on 2026-01-11..13 builds)',
-    carried: (event) => (stringArraySummary(event, 'env')?.length ?? 0) > 0,
+    carried: (event: Event) => (stringArraySummary(event, 'env')?.length ?? 0) > 0,
   },
-};
+});

@@ -101,5 +101,9 @@ describe('SignatureHost', () => {
     const plain = new SignatureHost([new Recorder([{ source: 'tracee', name: 'x', origin: '*' }])], () => undefined);
     plain.dispatch(exec(undefined));
     expect(plain.counters.enrichments.size).to.equal(0);
+    // A name that is an Object.prototype member is no enrichment either.
+    const odd = new SignatureHost([Object.assign(new Recorder([{ source: 'tracee', name: 'x', origin: '*' }]), { requires: ['constructor', 'toString'] })], () => undefined);
+    odd.dispatch(exec(undefined));
+    expect(odd.counters.enrichments.size).to.equal(0);
   });
 });
