@@ -57,7 +57,7 @@ async function run(argv: string[]): Promise<number> {
     io().stdout.write(help());
     return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined; // not Object's own members ("constructor")
   if (!command) {
     io().stderr.write(`tracee-sig: unknown command "${name}"\n\n${help()}`);
     return EXIT.USAGE;

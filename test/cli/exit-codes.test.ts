@@ -76,3 +76,13 @@ describe('exit codes: one table per command, the code and README agree', () => {
     expect(() => readmeTables('### Exit codes: `x`\n\n| Code | Meaning |\n| --- | --- |\n| 66 | a | b |\nnot a row\n')).to.throw(/not a table row/);
   });
 });
+
+describe('unknown commands', () => {
+  it('exit 2 naming the command, Object.prototype member names included', async () => {
+    for (const name of ['frobnicate', 'constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const r = await runCli([name]);
+      expect(r.status, name).to.equal(EXIT.USAGE);
+      expect(r.stderr, name).to.include(`unknown command "${name}"`);
+    }
+  });
+});
