@@ -3,6 +3,7 @@ import { io, withStreams, type Streams } from './streams.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT, UsageError } from './commands/usage.js';
+import { nameTable } from './model/name-table.js';
 
 interface Command {
   summary: string;
@@ -11,7 +12,7 @@ interface Command {
 
 // Each command's module is loaded only when that command runs: `replay` should
 // not pay for gRPC, YAML or the config schema at start-up.
-const COMMANDS: Record<string, Command> = {
+const COMMANDS = nameTable<Command>({
   replay: { summary: 'replay recorded Tracee events (JSON lines, .gz, stdin) and print findings', run: async (a) => (await import('./commands/replay.js')).replayCommand(a) },
   attach: { summary: "attach to a running Tracee's gRPC event stream and print findings", run: async (a) => (await import('./commands/attach.js')).attachCommand(a) },
   serve: { summary: 'serve the signatures over gRPC (tracee.sig.v1.SignatureService)', run: async (a) => (await import('./commands/serve.js')).serveCommand(a) },
@@ -19,7 +20,7 @@ const COMMANDS: Record<string, Command> = {
   test: { summary: 'run signature test cases (YAML/JSON: events in, expected findings) for CI', run: async (a) => (await import('./commands/test.js')).testCommand(a) },
   list: { summary: 'list the signatures and the events they select', run: async (a) => (await import('./commands/list.js')).listCommand(a) },
   config: { summary: 'validate a configuration file, or print its JSON Schema', run: async (a) => (await import('./commands/config.js')).configCommand(a) },
-};
+});
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
@@ -57,7 +58,7 @@ async function run(argv: string[]): Promise<number> {
     io().stdout.write(help());
     return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined; // not Object's own members ("constructor")
+  const command = COMMANDS[name];
   if (!command) {
     io().stderr.write(`tracee-sig: unknown command "${name}"\n\n${help()}`);
     return EXIT.USAGE;

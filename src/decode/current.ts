@@ -3,12 +3,12 @@
 // severity) and the generic `"value"` data key.
 import type { DetectedFrom, Event, EventValue, Process, SockAddr, Threat, Timestamp, Workload } from '../model/event.js';
 import { CURRENT_EVENT_IDS } from '../model/event-ids.js';
+import { nameTable } from '../model/name-table.js';
 import { parseRfc3339 } from '../model/time.js';
 import { DecodeError, describe } from './errors.js';
 import { isObject, Json, optBool, optNumber, optObject, optString, stringList } from './fields.js';
 
-// Looked up by a name from the input: no prototype, so "valueOf" finds nothing.
-const SEVERITY_BY_NAME: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { INFO: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 });
+const SEVERITY_BY_NAME = nameTable({ INFO: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 });
 const SIMPLE_KINDS = ['int32', 'u_int32', 'str', 'bool'] as const;
 const OPAQUE_KINDS = new Set([
   'hooked_syscalls', 'hooked_seq_ops', 'ipv4', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'dns',

@@ -2,6 +2,7 @@
 // shows whether Tracee had one on: the event that carries it and whether it did.
 import type { Event } from './event.js';
 import { stringArraySummary } from './accessors.js';
+import { nameTable } from './name-table.js';
 
 export interface Enrichment {
   /** The event that carries it. */
@@ -13,8 +14,7 @@ export interface Enrichment {
   carried(event: Event): boolean;
 }
 
-// Looked up by names signatures give: no prototype, so "constructor" is no enrichment.
-export const ENRICHMENTS: Record<string, Enrichment> = Object.assign(Object.create(null) as Record<string, Enrichment>, {
+export const ENRICHMENTS = nameTable<Enrichment>({
   environment: {
     event: 'sched_process_exec',
     what: 'an environment',

@@ -1,8 +1,8 @@
 // Tracee's internal event ids (v0.22 ... main), used where Tracee itself uses
 // them: `detected_from.id` and legacy `eventId`. Never used for dispatch.
-// Both tables are looked up by names from the input: without a prototype, so
-// that "valueOf" or "constructor" finds nothing instead of Object's methods.
-const INTERNAL_IDS: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, {
+import { nameTable } from './name-table.js';
+
+const INTERNAL_IDS = nameTable({
   sched_process_exec: 715,
   security_socket_connect: 736,
   container_create: 2018,
@@ -11,7 +11,7 @@ const INTERNAL_IDS: Record<string, number> = Object.assign(Object.create(null) a
 });
 
 /** Protobuf EventId values of Tracee main (the `id` of current JSON and gRPC events). */
-export const CURRENT_EVENT_IDS: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, {
+export const CURRENT_EVENT_IDS = nameTable({
   sched_process_exec: 1015,
   security_socket_connect: 1036,
   container_create: 2017,
