@@ -144,3 +144,17 @@ describe('tracee-sig replay: every error path', () => {
     });
   });
 });
+
+describe('a reader that stops early, for the commands that print a report', () => {
+  for (const args of [['list'], ['config', 'schema'], ['--help']]) {
+    it(`tracee-sig ${args.join(' ')}: ends as usual (exit 0, nothing on stderr), no crash on the closed pipe`, async () => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // the reader goes away, as `| head -0` would
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const [status] = await once(child, 'close');
+      expect(stderr).to.equal('');
+      expect(status).to.equal(EXIT.OK);
+    });
+  }
+});
