@@ -46,9 +46,15 @@ const OTHER_NUMBER = 3;
 /** Longest number literal taken as finite without looking closer (a double holds up to about 1.8e308). */
 const MAX_NUMBER_TEXT = 300;
 
+const NO_BYTES = Buffer.alloc(0);
+const NO_WORDS = new Int32Array(0);
+
 /** JSON grammar over buf[pos, end): each method checks and advances, or returns false/BAD. */
 export class Cursor {
-  buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = NO_BYTES;
+  /** buf's memory as 32-bit words, indexed from the start of its ArrayBuffer, and where buf starts in it. */
+  private words = NO_WORDS;
+  private offset = 0;
   pos = 0;
   end = 0;
   /** Content of the last string read, quotes excluded, and what it held. */
@@ -69,6 +75,17 @@ export class Cursor {
     this.arrayPlain = plain;
     this.arrayLastStart = this.strStart;
     this.arrayLastEnd = this.strEnd;
+  }
+
+  /** Reads buf[pos, end) from now on. */
+  use(buf: Buffer, pos: number, end: number): void {
+    if (buf !== this.buf) {
+      this.buf = buf;
+      if (this.words.buffer !== buf.buffer) this.words = new Int32Array(buf.buffer as ArrayBuffer, 0, buf.buffer.byteLength >> 2);
+      this.offset = buf.byteOffset;
+    }
+    this.pos = pos;
+    this.end = end;
   }
 
   ws(): void {
@@ -93,7 +110,21 @@ export class Cursor {
     let escaped = false;
     let high = false;
     this.strStart = p;
+    const words = this.words;
+    const offset = this.offset;
+    const lastWord = (offset + end) >> 2;
     for (;;) {
+      // Four bytes at a time while none is a quote, a backslash, a control or a non-ASCII byte
+      // (each test is exact when no byte has its high bit set, which the first term rules out).
+      if (((offset + p) & 3) === 0) {
+        let w = (offset + p) >> 2;
+        while (w < lastWord) {
+          const x = words[w];
+          if (((x | (x - 0x20202020) | ((x ^ 0x22222222) - 0x01010101) | ((x ^ 0x5c5c5c5c) - 0x01010101)) & 0x80808080) !== 0) break;
+          w++;
+        }
+        p = (w << 2) - offset;
+      }
       if (p >= end) return false;
       const c = buf[p];
       if (c === QUOTE) break;
@@ -833,9 +864,7 @@ export class ScannedEvent implements Event, LazyReads {
     if (at === undefined) return '';
     const from = at < 0 ? -at : at;
     const c = new Cursor();
-    c.buf = this.buf;
-    c.pos = from - 1;
-    c.end = this.end;
+    c.use(this.buf, from - 1, this.end);
     c.string();
     return c.text();
   }
@@ -889,9 +918,7 @@ export class ScannedEvent implements Event, LazyReads {
 /** summarizeStrings of the JSON array of strings in buf[from, to), building only the strings it returns. */
 function summarizeRange(buf: Buffer, from: number, to: number, prefix: string | undefined): StringArraySummary {
   const c = new Cursor();
-  c.buf = buf;
-  c.pos = from + 1;
-  c.end = to;
+  c.use(buf, from + 1, to);
   const asciiPrefix = prefix !== undefined && Buffer.byteLength(prefix) === prefix.length ? Buffer.from(prefix) : undefined;
   const out: StringArraySummary = { length: 0, nulTerminatedBytes: 0, last: undefined, withPrefix: [] };
   let lastStart = -1;
@@ -936,9 +963,7 @@ export class TraceeLineScanner {
   /** The event of buf[start, end), or undefined: decode the line in full instead. */
   scan(buf: Buffer, start: number, end: number, name: string, shape: JsonShape): ScannedEvent | undefined {
     const c = this.cursor;
-    c.buf = buf;
-    c.pos = start;
-    c.end = end;
+    c.use(buf, start, end);
     const ev = new ScannedEvent(name, shape, buf, start, end);
     if (!(shape === 'legacy' ? LEGACY_EVENT : CURRENT_EVENT)(c, 1, ev)) return undefined;
     c.ws();

@@ -20,11 +20,15 @@ type Outcome = 'skipped' | 'other layout' | 'declined' | 'scanned';
 
 const PREFIXES = [undefined, 'KUBERNETES_SERVICE_HOST=', 'HOME=', '', 'é='];
 
-/** Scan the line as replay would (inside a larger chunk) and hold every answer against the full decoder. */
-function check(line: Buffer): Outcome {
-  const buf = Buffer.concat([Buffer.from('xx\n'), line, Buffer.from('\nyy')]);
-  const start = 3;
-  const end = buf.length - 3;
+/**
+ * Scan the line as replay would (inside a larger chunk, `pad` bytes in, which sets how its bytes
+ * fall on the 4-byte words the scanner reads strings by) and hold every answer against the full decoder.
+ */
+function check(line: Buffer, pad = 3): Outcome {
+  const buf = Buffer.alloc(pad + line.length + 3, 0x0a); // its own memory: byteOffset 0
+  line.copy(buf, pad);
+  const start = pad;
+  const end = pad + line.length;
   const prefilter = new Prefilter(SELECTED_NAMES);
   if (prefilter.skip(buf, start, end)) return 'skipped';
   if (prefilter.layoutName === undefined) return 'other layout';
@@ -118,6 +122,23 @@ describe('property: the Tracee-layout line scanner', () => {
       }),
       runs(800),
     );
+  });
+
+  it('string bytes of every kind at every alignment (quotes, escapes, controls, DEL, non-ASCII): declined or exact', () => {
+    // The scanner skips plain string bytes four at a time on aligned words: a special byte in any
+    // place of a word, at any start of the line, must stop it (or the line is wrongly accepted or misread).
+    const special = fc.constantFrom(0x00, 0x09, 0x0a, 0x1f, 0x20, 0x22, 0x5c, 0x7f, 0x80, 0xc3, 0xa9, 0xff, 0x41);
+    const bytes = fc.array(fc.oneof(special, fc.integer({ min: 0, max: 255 })), { maxLength: 24 });
+    const outcomes: Record<Outcome, number> = { skipped: 0, 'other layout': 0, declined: 0, scanned: 0 };
+    fc.assert(
+      fc.property(fc.constantFrom(...EXEC_LINES), bytes, fc.integer({ min: 0, max: 7 }), (line, raw, pad) => {
+        const [before, after] = withEnv(line, ['HOME=/root', '\u0000', 'KUBERNETES_SERVICE_HOST=10.96.0.1']).split('\\u0000');
+        outcomes[check(Buffer.concat([Buffer.from(before), Buffer.from(raw), Buffer.from(after)]), pad)]++;
+      }),
+      runs(3000),
+    );
+    expect(outcomes.scanned).to.be.greaterThan(0);
+    expect(outcomes.declined).to.be.greaterThan(0);
   });
 
   it('mutated lines (fields deleted, retyped, nested): declined or exact, never a line the decoder refuses', () => {
