@@ -613,8 +613,13 @@ function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number,
     if (e instanceof DecodeError) return false;
     throw e;
   }
-  if (name === 'remote_addr') ev.remoteAddr ??= decoded;
-  else if (name === 'container_id') ev.containerIdArgument ??= decoded;
+  if (name === 'remote_addr' && ev.remoteAddr === undefined) {
+    ev.remoteAddr = decoded;
+    ev.remoteAddrItem = [itemStart, c.pos, index];
+  } else if (name === 'container_id' && ev.containerIdArgument === undefined) {
+    ev.containerIdArgument = decoded;
+    ev.containerIdItem = [itemStart, c.pos, index];
+  }
   return true;
 }
 
@@ -766,9 +771,11 @@ const NOT_AN_ARRAY = -2;
 export class ScannedEvent implements Event, LazyReads {
   containerObjectIdAt: TextAt | undefined;
   flatContainerIdAt: TextAt | undefined;
-  /** The first remote_addr and container_id arguments, decoded at scan time. */
+  /** The first remote_addr and container_id arguments, decoded at scan time (from notes: on first read), and their items' [start, end) and index. */
   remoteAddr: EventValue | undefined;
   containerIdArgument: EventValue | undefined;
+  remoteAddrItem: ArgumentItem | undefined;
+  containerIdItem: ArgumentItem | undefined;
   private container: string | undefined;
   nameSeen = false;
   timestampSeen = false;
@@ -869,6 +876,56 @@ export class ScannedEvent implements Event, LazyReads {
     return c.text();
   }
 
+  /** An argument the scan checked, decoded again (an event rebuilt from its notes). */
+  private itemValue(item: ArgumentItem | undefined): EventValue | undefined {
+    if (item === undefined) return undefined;
+    const [from, to, index] = item;
+    const parsed = JSON.parse(this.buf.toString('utf8', from, to)) as unknown;
+    return this.shape === 'legacy' ? legacyArg(parsed, index, this.name) : dataValue(parsed, `data[${index}]`, this.name);
+  }
+
+  /** What the scan noted, as NOTES integers from out[at]: the event again, elsewhere, by fromNotes (decoded values excepted: they are decoded again when read). */
+  writeNotes(out: Int32Array, at: number): void {
+    out[at] = this.containerObjectIdAt ?? 0;
+    out[at + 1] = this.flatContainerIdAt ?? 0;
+    out[at + 2] =
+      (this.nameSeen ? 1 : 0) | (this.timestampSeen ? 2 : 0) | (this.containerSeen ? 4 : 0) | (this.flagsSeen ? 8 : 0) | (this.flagsStarted ? 16 : 0) |
+      (this.startedField === undefined ? 0 : this.startedField ? 32 : 64) | (this.isRunningField === undefined ? 0 : this.isRunningField ? 128 : 256) |
+      (this.envPlain ? 512 : 0);
+    out[at + 3] = this.envStart;
+    out[at + 4] = this.envEnd;
+    out[at + 5] = this.envCount;
+    out[at + 6] = this.envBytes;
+    out[at + 7] = this.envLastStart;
+    out[at + 8] = this.envLastEnd;
+    writeItem(out, at + 9, this.remoteAddrItem);
+    writeItem(out, at + 12, this.containerIdItem);
+  }
+
+  static fromNotes(name: string, shape: JsonShape, buf: Buffer, start: number, end: number, notes: Int32Array, at: number): ScannedEvent {
+    const ev = new ScannedEvent(name, shape, buf, start, end);
+    ev.containerObjectIdAt = notes[at] === 0 ? undefined : notes[at];
+    ev.flatContainerIdAt = notes[at + 1] === 0 ? undefined : notes[at + 1];
+    const flags = notes[at + 2];
+    ev.nameSeen = (flags & 1) !== 0;
+    ev.timestampSeen = (flags & 2) !== 0;
+    ev.containerSeen = (flags & 4) !== 0;
+    ev.flagsSeen = (flags & 8) !== 0;
+    ev.flagsStarted = (flags & 16) !== 0;
+    ev.startedField = flags & 32 ? true : flags & 64 ? false : undefined;
+    ev.isRunningField = flags & 128 ? true : flags & 256 ? false : undefined;
+    ev.envPlain = (flags & 512) !== 0;
+    ev.envStart = notes[at + 3];
+    ev.envEnd = notes[at + 4];
+    ev.envCount = notes[at + 5];
+    ev.envBytes = notes[at + 6];
+    ev.envLastStart = notes[at + 7];
+    ev.envLastEnd = notes[at + 8];
+    ev.remoteAddrItem = readItem(notes, at + 9);
+    ev.containerIdItem = readItem(notes, at + 12);
+    return ev;
+  }
+
   containerStarted(): boolean {
     if (this.shape === 'current') return this.containerSeen && (this.startedField ?? this.isRunningField ?? false);
     const id = this.containerId();
@@ -878,8 +935,8 @@ export class ScannedEvent implements Event, LazyReads {
 
   argument(name: string): EventValue | undefined {
     if (this.decoded === undefined) {
-      if (name === 'remote_addr') return this.remoteAddr;
-      if (name === 'container_id') return this.containerIdArgument;
+      if (name === 'remote_addr') return (this.remoteAddr ??= this.itemValue(this.remoteAddrItem));
+      if (name === 'container_id') return (this.containerIdArgument ??= this.itemValue(this.containerIdItem));
     }
     for (const v of this.full().data) if (v.name === name) return v;
     return undefined;
@@ -913,6 +970,22 @@ export class ScannedEvent implements Event, LazyReads {
     }
     return out;
   }
+}
+
+/** An argument's item in the line: [start, end) and its index in the arguments. */
+type ArgumentItem = [number, number, number];
+
+/** Integers a ScannedEvent's notes take (writeNotes, fromNotes). */
+export const NOTES = 15;
+
+function writeItem(out: Int32Array, at: number, item: ArgumentItem | undefined): void {
+  out[at] = item === undefined ? -1 : item[0];
+  out[at + 1] = item === undefined ? -1 : item[1];
+  out[at + 2] = item === undefined ? -1 : item[2];
+}
+
+function readItem(notes: Int32Array, at: number): ArgumentItem | undefined {
+  return notes[at] < 0 ? undefined : [notes[at], notes[at + 1], notes[at + 2]];
 }
 
 /** summarizeStrings of the JSON array of strings in buf[from, to), building only the strings it returns. */

@@ -42,7 +42,8 @@ export class FindingWriter {
     if (this.bufferedChars >= FLUSH_AT) this.flushBuffer();
   }
 
-  private flushBuffer(): void {
+  /** Writes what is buffered now (backpressure is for ready() to wait on). */
+  flushBuffer(): void {
     if (this.buffered.length === 0 || this.error) return;
     const text = this.buffered.join('');
     this.buffered = [];

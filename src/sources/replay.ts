@@ -17,6 +17,7 @@ import type { Counters } from '../host/counters.js';
 import type { Event } from '../model/event.js';
 import { ioReason } from './io-errors.js';
 import { LineSplitter } from './lines.js';
+import { isBlank, type LineActions, ScanAhead, ScanAheadFailure } from './scan-ahead.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
@@ -31,6 +32,14 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** Where each input's report is added as its reading starts (to watch progress); the result's `inputs`. */
   inputs?: InputReport[];
+  /**
+   * Called each time a run of lines has been handled (an input chunk's, or a batch from the
+   * scan-ahead thread): lets the caller write out what they made of them, so that a recording
+   * piped in slowly gets its findings as it goes.
+   */
+  linesHandled?: () => void;
+  /** Scan lines on a second thread, ahead of dispatch (scan-ahead.ts); the results are the same. */
+  scanAhead?: boolean;
 }
 
 /** One input as read so far (kept current while reading, for progress and the summary). */
@@ -124,36 +133,29 @@ export async function readRecordings(
   // Skipped lines are counted in the prefilter (an integer add per line) and
   // moved into `counters` after each chunk, so metrics see them during the replay.
   const counted = new Map<string, number>();
-  const countSkipped = (): void => {
-    for (const [name, n] of prefilter.skippedByName()) {
-      const before = counted.get(name) ?? 0;
-      if (n > before) counters.countEvent(name, n - before);
-      counted.set(name, n);
-    }
-  };
 
-  for (const input of inputs) {
-    if (options.signal?.aborted) break;
-    const label = input === '-' ? '<stdin>' : input;
-    const report: InputReport = { label, bytes: 0, lines: 0, nonBlank: 0, events: 0 };
-    result.inputs.push(report);
-    const onLine = (buf: Buffer, start: number, end: number, lineNo: number): void => {
+  // What is done with each line, whichever thread split and scanned it; `label` and `report` are the current input's.
+  let label = '';
+  let report: InputReport = { label, bytes: 0, lines: 0, nonBlank: 0, events: 0 };
+  const actions: LineActions = {
+    skipped: () => {
       counters.lines++;
-      if (prefilter.skip(buf, start, end)) {
-        report.nonBlank++;
-        report.events++;
-        return;
-      }
-      if (isBlank(buf, start, end)) return;
       report.nonBlank++;
-      // Lines in Tracee's layout are read straight from their bytes; any other goes to the full decoder.
-      const scanned = prefilter.layoutName === undefined ? undefined : scanner.scan(buf, start, end, prefilter.layoutName, prefilter.layoutShape);
-      if (scanned) {
-        result.shapes[scanned.shape]++;
-        report.events++;
-        sink(scanned, label, lineNo);
-        return;
-      }
+      report.events++;
+    },
+    blank: () => {
+      counters.lines++;
+    },
+    scanned: (event, lineNo) => {
+      counters.lines++;
+      report.nonBlank++;
+      result.shapes[event.shape]++;
+      report.events++;
+      sink(event, label, lineNo);
+    },
+    decode: (buf, start, end, lineNo) => {
+      counters.lines++;
+      report.nonBlank++;
       let decoded;
       try {
         decoded = decodeJsonLine(buf.toString('utf8', start, end));
@@ -164,44 +166,89 @@ export async function readRecordings(
       result.shapes[decoded.shape]++;
       report.events++;
       sink(decoded.event, label, lineNo);
-    };
-    const splitter = new LineSplitter(maxLineBytes, onLine, (lineNo, bytes) => {
+    },
+    handled: () => options.linesHandled?.(),
+    oversized: (lineNo, bytes) => {
       counters.lines++;
       report.nonBlank++;
       counters.countMalformed(`${label}:${lineNo}`, `line of ${bytes} bytes exceeds the maximum of ${maxLineBytes} bytes; skipped`, 'oversized');
-    });
-    const source = input === '-' ? io().stdin : fs.createReadStream(input, { highWaterMark: 1 << 20 });
-    let outputFailure: { error: unknown } | undefined;
-    // An interrupt ends the read at once, even while waiting on an idle stdin.
-    const stop = (): void => {
-      source.destroy();
-    };
-    options.signal?.addEventListener('abort', stop);
-    try {
-      for await (const chunk of chunksOf(source)) {
-        splitter.push(chunk);
-        report.lines = splitter.lines;
-        report.bytes = input === '-' ? report.bytes + chunk.length : (source as fs.ReadStream).bytesRead;
-        countSkipped();
-        if (!options.afterChunk) continue;
-        try {
-          await options.afterChunk();
-        } catch (error) {
-          outputFailure = { error };
-          break;
-        }
-      }
-      if (!outputFailure) splitter.end();
-    } catch (e) {
-      if (options.signal?.aborted) break;
-      splitter.end();
-      result.readErrors.push(`${label}: read failed after line ${splitter.lines}: ${ioReason(e)}; the lines before it were replayed, the rest of this input was not`);
-    } finally {
-      options.signal?.removeEventListener('abort', stop);
-      report.lines = splitter.lines;
-      if (input !== '-') (source as fs.ReadStream).destroy();
+    },
+  };
+  const ahead = options.scanAhead ? new ScanAhead(selected, maxLineBytes, actions) : undefined;
+  const skippedByName = (): Map<string, number> => (ahead ? ahead.skipped : prefilter.skippedByName());
+  const countSkipped = (): void => {
+    for (const [name, n] of skippedByName()) {
+      const before = counted.get(name) ?? 0;
+      if (n > before) counters.countEvent(name, n - before);
+      counted.set(name, n);
     }
-    if (outputFailure) throw outputFailure.error;
+  };
+
+  try {
+    for (const input of inputs) {
+      if (options.signal?.aborted) break;
+      label = input === '-' ? '<stdin>' : input;
+      report = { label, bytes: 0, lines: 0, nonBlank: 0, events: 0 };
+      result.inputs.push(report);
+      const splitter = new LineSplitter(
+        maxLineBytes,
+        (buf, start, end, lineNo) => {
+          if (prefilter.skip(buf, start, end)) return actions.skipped(lineNo);
+          if (isBlank(buf, start, end)) return actions.blank(lineNo);
+          // Lines in Tracee's layout are read straight from their bytes; any other goes to the full decoder.
+          const scanned = prefilter.layoutName === undefined ? undefined : scanner.scan(buf, start, end, prefilter.layoutName, prefilter.layoutShape);
+          if (scanned) actions.scanned(scanned, lineNo);
+          else actions.decode(buf, start, end, lineNo);
+        },
+        actions.oversized,
+      );
+      const linesRead = (): number => (ahead ? ahead.lines : splitter.lines);
+      const endOfInput = async (): Promise<void> => {
+        if (ahead) return ahead.end();
+        splitter.end();
+        actions.handled();
+      };
+      const source = input === '-' ? io().stdin : fs.createReadStream(input, { highWaterMark: 1 << 20 });
+      let outputFailure: { error: unknown } | undefined;
+      // An interrupt ends the read at once, even while waiting on an idle stdin.
+      const stop = (): void => {
+        source.destroy();
+      };
+      options.signal?.addEventListener('abort', stop);
+      try {
+        for await (const chunk of chunksOf(source)) {
+          const length = chunk.length; // before the scan-ahead thread may take the chunk
+          if (ahead) await ahead.push(chunk);
+          else {
+            splitter.push(chunk);
+            actions.handled();
+          }
+          report.lines = linesRead();
+          report.bytes = input === '-' ? report.bytes + length : (source as fs.ReadStream).bytesRead;
+          countSkipped();
+          if (!options.afterChunk) continue;
+          try {
+            await options.afterChunk();
+          } catch (error) {
+            outputFailure = { error };
+            break;
+          }
+        }
+        if (!outputFailure) await endOfInput();
+      } catch (e) {
+        if (options.signal?.aborted) break;
+        if (e instanceof ScanAheadFailure) throw e;
+        await endOfInput();
+        result.readErrors.push(`${label}: read failed after line ${linesRead()}: ${ioReason(e)}; the lines before it were replayed, the rest of this input was not`);
+      } finally {
+        options.signal?.removeEventListener('abort', stop);
+        report.lines = linesRead();
+        if (input !== '-') (source as fs.ReadStream).destroy();
+      }
+      if (outputFailure) throw outputFailure.error;
+    }
+  } finally {
+    ahead?.close();
   }
   countSkipped();
   if (options.signal?.aborted) {
@@ -222,12 +269,4 @@ export async function replay(inputs: string[], host: SignatureHost, options: Rep
     }
   };
   return readRecordings(inputs, sink, counters, host.selectedNames(), options);
-}
-
-function isBlank(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = buf[i];
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
-  }
-  return true;
 }

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { DecodeError } from '../../src/decode/errors.js';
 import { decodeJsonLine, type DecodedLine } from '../../src/decode/json.js';
 import { Prefilter } from '../../src/decode/prefilter.js';
-import { TraceeLineScanner } from '../../src/decode/tracee-layout.js';
+import { NOTES, ScannedEvent, TraceeLineScanner } from '../../src/decode/tracee-layout.js';
 import { arg, containerId, origin, stringArrayArg, stringArraySummary, summarizeStrings } from '../../src/model/accessors.js';
 import type { Event } from '../../src/model/event.js';
 import { generate, line as lineOf } from '../../bench/generate.js';
@@ -42,22 +42,33 @@ function check(line: Buffer, pad = 3): Outcome {
   if (!scanned) return 'declined';
   const text = line.toString('utf8');
   expect(full, `scanned a line the full decoder refuses: ${text}`).to.not.equal(undefined);
-  const event: Event = full!.event;
-  // Answers from the bytes first (before anything makes the scanned event decode in full).
-  for (const prefix of PREFIXES) {
-    const expected = stringArrayArg(event, 'env') && summarizeStrings(stringArrayArg(event, 'env')!, prefix);
-    expect(stringArraySummary(scanned, 'env', prefix), `env summary (${prefix}) of ${text}`).to.deep.equal(expected);
-  }
-  expect(scanned.shape, text).to.equal(full!.shape);
+  // The event rebuilt from the scan's notes (as the scan-ahead thread hands it over) answers the same.
+  const notes = new Int32Array(NOTES + 2);
+  scanned.writeNotes(notes, 2);
+  const copy = Buffer.from(buf); // the bytes arrive in other memory
+  checkAnswers(ScannedEvent.fromNotes(scanned.name, scanned.shape, copy, start, end, notes, 2), full!, text);
+  checkAnswers(scanned, full!, text);
+  return 'scanned';
+}
+
+function checkAnswers(scanned: ScannedEvent, full: DecodedLine, text: string): void {
+  const event: Event = full.event;
+  // Answers from the bytes first (before anything makes the scanned event decode in full:
+  // an env summary of an event that is no exec does).
+  for (const name of ['remote_addr', 'container_id']) expect(arg(scanned, name), `${name} of ${text}`).to.deep.equal(arg(event, name));
+  expect(scanned.shape, text).to.equal(full.shape);
   expect(scanned.name, text).to.equal(event.name);
   expect(containerId(scanned), text).to.equal(containerId(event));
   expect(scanned.containerStarted(), text).to.equal(event.workload?.container?.started === true);
   expect(origin(scanned), text).to.equal(origin(event));
-  for (const name of ['remote_addr', 'container_id', 'no_such_argument']) expect(arg(scanned, name), `${name} of ${text}`).to.deep.equal(arg(event, name));
+  for (const prefix of PREFIXES) {
+    const expected = stringArrayArg(event, 'env') && summarizeStrings(stringArrayArg(event, 'env')!, prefix);
+    expect(stringArraySummary(scanned, 'env', prefix), `env summary (${prefix}) of ${text}`).to.deep.equal(expected);
+  }
   // Everything else comes from the full decoder.
+  expect(arg(scanned, 'no_such_argument'), text).to.equal(undefined);
   expect(scanned.full(), text).to.deep.equal(event);
   expect(arg(scanned, 'env'), text).to.deep.equal(arg(event, 'env'));
-  return 'scanned';
 }
 
 const checkText = (line: string): Outcome => check(Buffer.from(line));

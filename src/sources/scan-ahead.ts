@@ -1,0 +1,287 @@
+// Replay on two threads: a worker (scan-worker.ts) splits, prefilters and scans
+// the lines of the chunks ahead while this thread dispatches the lines of the
+// chunk before and writes the findings. Scanning is about half of replay's CPU,
+// and it needs no state from dispatch, so the two overlap. Each chunk comes back
+// with one record per line (what to do with it and, for a scanned line, the
+// scanner's notes), and this thread does with it exactly what a one-thread
+// replay does with the same line, in the same order: same counts, findings and
+// errors, with their line numbers.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { Worker } from 'node:worker_threads';
+import { Prefilter } from '../decode/prefilter.js';
+import { NOTES, ScannedEvent } from '../decode/tracee-layout.js';
+
+/** A line's record: what it is, then its line number, buffer, [start, end), name and shape, notes. */
+export const SKIPPED = 0;
+export const BLANK = 1;
+export const SCANNED = 2;
+export const DECODE = 3;
+export const OVERSIZED = 4; // start = the line's size
+export const RECORD = 6 + NOTES;
+
+/** Input handed to the worker at a time (fs reads are 1 MiB; gunzip's 16 KiB pieces are gathered). */
+const CHUNK_BYTES = 1 << 20;
+/** Chunks handed on before waiting for the oldest: enough to keep the worker busy, and memory bounded. */
+const MAX_AHEAD = 6;
+
+/** auto: inputs this long in all, at least. A second thread costs its start (about 50 ms). */
+export const SCAN_AHEAD_MIN_BYTES = 16 << 20;
+/**
+ * auto: this share of lines, at least, scanned (the rest is skipped unread, or decoded in full).
+ * The thread pays where scanning is the work (median wall time with it / without, bench recordings):
+ * 0.75-0.80 with every line a selected event, 0.74 at 53%, 0.92 at 29% (runs 0.79-1.29), 0.99 at 5%,
+ * for 10-27% more CPU in all.
+ */
+export const SCAN_AHEAD_MIN_SHARE = 1 / 3;
+const PEEK_BYTES = 1 << 20;
+const GUNZIP_LIMIT = 16 << 20;
+
+/**
+ * --scan-thread auto: on when there is a second CPU, the inputs are files of SCAN_AHEAD_MIN_BYTES or
+ * more in all, and the first MiB of each holds SCAN_AHEAD_MIN_SHARE lines for the scanner or more.
+ * (stdin and pipes: off, their length and mix are unknown.)
+ */
+export function worthScanningAhead(inputs: string[], selected: Set<string> | undefined): boolean {
+  if (os.availableParallelism() < 2 || selected === undefined) return false;
+  let bytes = 0;
+  for (const input of inputs) {
+    const st = input === '-' ? undefined : fs.statSync(input, { throwIfNoEntry: false });
+    if (!st?.isFile()) return false;
+    bytes += st.size;
+  }
+  if (bytes < SCAN_AHEAD_MIN_BYTES) return false;
+  let lines = 0;
+  let scanned = 0;
+  for (const input of inputs) {
+    const peek = peekLines(input, selected);
+    lines += peek.lines;
+    scanned += peek.scanned;
+  }
+  return lines > 0 && scanned / lines >= SCAN_AHEAD_MIN_SHARE;
+}
+
+/**
+ * The whole lines of a file's first MiB, and how many the prefilter hands to the scanner. Of a
+ * gzip file, the first eighth of a MiB is gunzipped (about a MiB of JSON), and nothing is counted
+ * when it would come to more than GUNZIP_LIMIT (a line of a GiB of spaces squeezes into a few MiB).
+ */
+export function peekLines(file: string, selected: Set<string>): { lines: number; scanned: number } {
+  let head = Buffer.alloc(PEEK_BYTES);
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      head = head.subarray(0, fs.readSync(fd, head, 0, PEEK_BYTES, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      head = zlib.gunzipSync(head.subarray(0, PEEK_BYTES / 8), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: GUNZIP_LIMIT });
+    }
+  } catch {
+    return { lines: 0, scanned: 0 }; // unreadable, or too squeezed: replay itself says what is wrong
+  }
+  const prefilter = new Prefilter(selected);
+  let lines = 0;
+  let scanned = 0;
+  for (let start = 0, nl = head.indexOf(10); nl >= 0; start = nl + 1, nl = head.indexOf(10, start)) {
+    lines++;
+    if (!prefilter.skip(head, start, nl) && prefilter.layoutName !== undefined) scanned++;
+  }
+  return { lines, scanned };
+}
+
+export interface WorkerOptions {
+  selected: string[] | undefined;
+  maxLineBytes: number;
+}
+
+/** A chunk of input, or (no chunk) the end of one input. */
+export interface ToWorker {
+  chunk?: ArrayBuffer;
+  length?: number;
+}
+
+/** The worker's answer to a ToWorker. */
+export interface Batch {
+  chunk: ArrayBuffer | undefined;
+  /** Lines joined from two chunks, each in memory of its own (buffer index 1, 2, …). */
+  extras: ArrayBuffer[];
+  records: Int32Array;
+  count: number;
+  /** Lines of the current input split so far. */
+  lines: number;
+  /** Event names first seen in this batch (a record's name is an index into all names so far). */
+  names: string[];
+  /** Lines skipped by the prefilter so far, by event name. */
+  skipped: [string, number][];
+}
+
+/** What replay does with each line; called in line order. */
+export interface LineActions {
+  skipped(lineNo: number): void;
+  blank(lineNo: number): void;
+  scanned(event: ScannedEvent, lineNo: number): void;
+  decode(buf: Buffer, start: number, end: number, lineNo: number): void;
+  oversized(lineNo: number, bytes: number): void;
+  /** After each batch of lines. */
+  handled(): void;
+}
+
+export function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+function ownsItsMemory(b: Buffer): b is Buffer & { buffer: ArrayBuffer } {
+  return b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.buffer.byteLength === b.length;
+}
+
+/** The worker failed (a bug, not the input's fault): the replay stops with it. */
+export class ScanAheadFailure extends Error {}
+
+export class ScanAhead {
+  private readonly worker: Worker;
+  private wake: (() => void) | undefined;
+  private failure: Error | undefined;
+  private closed = false;
+  /** Messages handed to the worker and not answered yet. */
+  private ahead = 0;
+  private gathering: Buffer | undefined;
+  private gathered = 0;
+  private readonly names: string[] = [];
+  /** Lines of the current input delivered so far. */
+  lines = 0;
+  /** Lines the worker's prefilter skipped, by event name, as of the last batch delivered. */
+  skipped = new Map<string, number>();
+
+  constructor(selected: Set<string> | undefined, maxLineBytes: number, private readonly actions: LineActions) {
+    const options: WorkerOptions = { selected: selected && [...selected], maxLineBytes };
+    this.worker = new Worker(path.join(__dirname, 'scan-worker.js'), { workerData: options });
+    // Lines are delivered as soon as their batch is back, also while the reader waits for input
+    // (a recording piped in slowly gets its findings without waiting for more of it).
+    this.worker.on('message', (b: Batch) => {
+      if (this.closed || this.failure) return;
+      this.ahead--;
+      try {
+        this.deliver(b);
+      } catch (e) {
+        this.failure = new ScanAheadFailure(`replay failed on a line the scan-ahead thread handed back: ${(e as Error).message}`, { cause: e });
+      }
+      if (this.ahead === 0 && this.gathered > 0) this.handOn(); // the worker is idle: give it what has come in
+      this.wakeUp();
+    });
+    this.worker.on('error', (e) => {
+      this.failure ??= new ScanAheadFailure(`the scan-ahead thread failed: ${e.message}`, { cause: e });
+      this.wakeUp();
+    });
+    this.worker.on('exit', (code) => {
+      if (!this.closed) this.failure ??= new ScanAheadFailure(`the scan-ahead thread stopped (exit code ${code})`);
+      this.wakeUp();
+    });
+  }
+
+  /**
+   * Hands input on: at once when the worker is idle, else gathered up to CHUNK_BYTES.
+   * Waits while MAX_AHEAD messages are unanswered. A chunk with memory of its own may be
+   * handed on as it is: the caller must not read it afterwards.
+   */
+  async push(chunk: Buffer): Promise<void> {
+    this.throwIfFailed();
+    if (this.gathered === 0 && chunk.length >= CHUNK_BYTES / 2 && ownsItsMemory(chunk)) {
+      // A file's chunk (fs reads each into memory of its own): moved to the worker, not copied.
+      this.post({ chunk: chunk.buffer, length: chunk.length }, [chunk.buffer]);
+    } else {
+      for (let from = 0; from < chunk.length; ) {
+        this.gathering ??= Buffer.from(new ArrayBuffer(Math.max(CHUNK_BYTES, chunk.length - from)));
+        const n = chunk.copy(this.gathering, this.gathered, from);
+        this.gathered += n;
+        from += n;
+        if (this.gathered === this.gathering.length) this.handOn();
+      }
+    }
+    if (this.ahead === 0 && this.gathered > 0) this.handOn();
+    while (this.ahead >= MAX_AHEAD) await this.answer();
+  }
+
+  /** End of one input: its last line, and every line of it delivered. */
+  async end(): Promise<void> {
+    this.throwIfFailed();
+    if (this.gathered > 0) this.handOn();
+    this.post({});
+    while (this.ahead > 0) await this.answer();
+  }
+
+  close(): void {
+    this.closed = true;
+    void this.worker.terminate();
+  }
+
+  private handOn(): void {
+    const buffer = this.gathering!.buffer as ArrayBuffer;
+    this.post({ chunk: buffer, length: this.gathered }, [buffer]);
+    this.gathering = undefined;
+    this.gathered = 0;
+  }
+
+  private post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer);
+    this.ahead++;
+  }
+
+  /** Until the next answer (or failure). */
+  private async answer(): Promise<void> {
+    await new Promise<void>((resolve) => (this.wake = resolve));
+    this.throwIfFailed();
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private deliver(b: Batch): void {
+    for (const name of b.names) this.names.push(name);
+    const bufs = [b.chunk ? Buffer.from(b.chunk) : NO_BYTES, ...b.extras.map((x) => Buffer.from(x))];
+    const r = b.records;
+    const a = this.actions;
+    for (let i = 0; i < b.count; i++) {
+      const at = i * RECORD;
+      const lineNo = r[at + 1];
+      switch (r[at]) {
+        case SKIPPED:
+          a.skipped(lineNo);
+          break;
+        case BLANK:
+          a.blank(lineNo);
+          break;
+        case SCANNED: {
+          const nameAndShape = r[at + 5];
+          const shape = nameAndShape & 1 ? 'legacy' : 'current';
+          a.scanned(ScannedEvent.fromNotes(this.names[nameAndShape >> 1], shape, bufs[r[at + 2]], r[at + 3], r[at + 4], r, at + 6), lineNo);
+          break;
+        }
+        case DECODE:
+          a.decode(bufs[r[at + 2]], r[at + 3], r[at + 4], lineNo);
+          break;
+        default:
+          a.oversized(lineNo, r[at + 3]);
+      }
+    }
+    this.lines = b.lines;
+    this.skipped = new Map(b.skipped);
+    a.handled();
+  }
+}

@@ -1,0 +1,87 @@
+// The scan-ahead thread (see scan-ahead.ts): splits the chunks it is given into
+// lines, prefilters and scans them exactly as replay's own thread would, and
+// answers each chunk with the chunk back, any line it had to join from two
+// chunks, and one record per line saying what replay's thread is to do with it.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Prefilter } from '../decode/prefilter.js';
+import { TraceeLineScanner } from '../decode/tracee-layout.js';
+import { LineSplitter } from './lines.js';
+import { BLANK, DECODE, type Batch, OVERSIZED, RECORD, SCANNED, SKIPPED, type ToWorker, type WorkerOptions, isBlank } from './scan-ahead.js';
+
+const options = workerData as WorkerOptions;
+const prefilter = new Prefilter(options.selected ? new Set(options.selected) : undefined);
+const scanner = new TraceeLineScanner();
+const nameIndex = new Map<string, number>();
+
+let chunk = Buffer.alloc(0);
+let extras: ArrayBuffer[] = [];
+let records = new Int32Array(RECORD * 1024);
+let count = 0;
+let names: string[] = [];
+
+function record(kind: number, lineNo: number, buf: Buffer, start: number, end: number): number {
+  if ((count + 1) * RECORD > records.length) {
+    const bigger = new Int32Array(records.length * 2);
+    bigger.set(records);
+    records = bigger;
+  }
+  let bufIndex = 0;
+  if (buf !== chunk) {
+    // A line joined from two chunks (offset 0 in its own buffer): sent along, copied into memory of its own.
+    const own = new ArrayBuffer(buf.length);
+    buf.copy(new Uint8Array(own));
+    extras.push(own);
+    bufIndex = extras.length;
+  }
+  const at = count++ * RECORD;
+  records[at] = kind;
+  records[at + 1] = lineNo;
+  records[at + 2] = bufIndex;
+  records[at + 3] = start;
+  records[at + 4] = end;
+  return at;
+}
+
+const newSplitter = (): LineSplitter => new LineSplitter(
+  options.maxLineBytes,
+  (buf, start, end, lineNo) => {
+    if (prefilter.skip(buf, start, end)) return void record(SKIPPED, lineNo, buf, start, end);
+    if (isBlank(buf, start, end)) return void record(BLANK, lineNo, buf, start, end);
+    const name = prefilter.layoutName;
+    const scanned = name === undefined ? undefined : scanner.scan(buf, start, end, name, prefilter.layoutShape);
+    if (!scanned || name === undefined) return void record(DECODE, lineNo, buf, start, end);
+    const at = record(SCANNED, lineNo, buf, start, end);
+    let index = nameIndex.get(name);
+    if (index === undefined) {
+      index = nameIndex.size;
+      nameIndex.set(name, index);
+      names.push(name);
+    }
+    records[at + 5] = index * 2 + (scanned.shape === 'legacy' ? 1 : 0);
+    scanned.writeNotes(records, at + 6);
+  },
+  (lineNo, bytes) => void record(OVERSIZED, lineNo, chunk, bytes, bytes),
+);
+let splitter = newSplitter();
+
+function answer(buffer: ArrayBuffer | undefined, lines: number): void {
+  const batch: Batch = { chunk: buffer, extras, records: records.slice(0, count * RECORD), count, lines, names, skipped: [...prefilter.skippedByName()] };
+  parentPort!.postMessage(batch, [...(buffer ? [buffer] : []), ...extras, batch.records.buffer as ArrayBuffer]);
+  extras = [];
+  count = 0;
+  names = [];
+}
+
+parentPort!.on('message', (m: ToWorker) => {
+  if (m.chunk) {
+    chunk = Buffer.from(m.chunk, 0, m.length);
+    splitter.push(chunk);
+    answer(m.chunk, splitter.lines);
+    chunk = Buffer.alloc(0);
+  } else {
+    // End of an input: its last line, then a fresh splitter state for the next input.
+    splitter.end();
+    answer(undefined, splitter.lines);
+    splitter = newSplitter();
+  }
+});
