@@ -25,6 +25,8 @@ function startServer(args: string[], ready: RegExp): Promise<ChildProcess> {
 export interface BenchServers {
   floorSocket: string;
   serveSocket: string;
+  /** The experiment of worker-server.ts: serve's service on a worker thread. */
+  workerSocket: string;
   stop(): void;
 }
 
@@ -33,6 +35,7 @@ export async function startBenchServers(nodeOptions: string[] = []): Promise<Ben
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-sig-bench-'));
   const floorSocket = path.join(dir, 'floor.sock');
   const serveSocket = path.join(dir, 'serve.sock');
+  const workerSocket = path.join(dir, 'worker.sock');
   const started: ChildProcess[] = [];
   const stop = () => {
     for (const p of started) p.kill('SIGTERM');
@@ -41,11 +44,12 @@ export async function startBenchServers(nodeOptions: string[] = []): Promise<Ben
   try {
     started.push(await startServer([...nodeOptions, path.join(__dirname, 'floor-server.js'), floorSocket], /listening/));
     started.push(await startServer([...nodeOptions, path.join(ROOT, 'bin', 'tracee-sig'), 'serve', '--listen', `unix://${serveSocket}`], /listening on/));
+    started.push(await startServer([...nodeOptions, path.join(__dirname, 'worker-server.js'), workerSocket], /listening/));
   } catch (e) {
     stop();
     throw e;
   }
-  return { floorSocket, serveSocket, stop };
+  return { floorSocket, serveSocket, workerSocket, stop };
 }
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
