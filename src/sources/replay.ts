@@ -17,7 +17,7 @@ import type { Counters } from '../host/counters.js';
 import type { Event } from '../model/event.js';
 import { ioReason } from './io-errors.js';
 import { LineSplitter } from './lines.js';
-import { isBlank, type LineActions, ScanAhead, ScanAheadFailure } from './scan-ahead.js';
+import { BLANK, type LineActions, ScanAhead, ScanAheadFailure, SKIPPED, sortLine } from './scan-ahead.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
@@ -193,11 +193,10 @@ export async function readRecordings(
       const splitter = new LineSplitter(
         maxLineBytes,
         (buf, start, end, lineNo) => {
-          if (prefilter.skip(buf, start, end)) return actions.skipped(lineNo);
-          if (isBlank(buf, start, end)) return actions.blank(lineNo);
-          // Lines in Tracee's layout are read straight from their bytes; any other goes to the full decoder.
-          const scanned = prefilter.layoutName === undefined ? undefined : scanner.scan(buf, start, end, prefilter.layoutName, prefilter.layoutShape);
-          if (scanned) actions.scanned(scanned, lineNo);
+          const sorted = sortLine(prefilter, scanner, buf, start, end);
+          if (typeof sorted !== 'number') actions.scanned(sorted, lineNo);
+          else if (sorted === SKIPPED) actions.skipped(lineNo);
+          else if (sorted === BLANK) actions.blank(lineNo);
           else actions.decode(buf, start, end, lineNo);
         },
         actions.oversized,

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { Prefilter } from '../decode/prefilter.js';
-import { NOTES, ScannedEvent } from '../decode/tracee-layout.js';
+import { NOTES, ScannedEvent, type TraceeLineScanner } from '../decode/tracee-layout.js';
 
 /** A line's record: what it is, then its line number, buffer, [start, end), name and shape, notes. */
 export const SKIPPED = 0;
@@ -130,7 +130,19 @@ export interface LineActions {
   handled(): void;
 }
 
-export function isBlank(buf: Buffer, start: number, end: number): boolean {
+/**
+ * What replay does with the line buf[start, end), whichever thread sorts it: SKIPPED (the prefilter
+ * counted it), BLANK, DECODE (the full decoder's), or the event the scanner read from it.
+ */
+export function sortLine(prefilter: Prefilter, scanner: TraceeLineScanner, buf: Buffer, start: number, end: number): ScannedEvent | number {
+  if (prefilter.skip(buf, start, end)) return SKIPPED;
+  if (isBlank(buf, start, end)) return BLANK;
+  // Lines in Tracee's layout are read straight from their bytes; any other goes to the full decoder.
+  const name = prefilter.layoutName;
+  return (name !== undefined && scanner.scan(buf, start, end, name, prefilter.layoutShape)) || DECODE;
+}
+
+function isBlank(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const c = buf[i];
     if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;

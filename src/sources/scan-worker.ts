@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Prefilter } from '../decode/prefilter.js';
 import { TraceeLineScanner } from '../decode/tracee-layout.js';
 import { LineSplitter } from './lines.js';
-import { BLANK, DECODE, type Batch, OVERSIZED, RECORD, SCANNED, SKIPPED, type ToWorker, type WorkerOptions, isBlank } from './scan-ahead.js';
+import { type Batch, OVERSIZED, RECORD, SCANNED, sortLine, type ToWorker, type WorkerOptions } from './scan-ahead.js';
 
 const options = workerData as WorkerOptions;
 const prefilter = new Prefilter(options.selected ? new Set(options.selected) : undefined);
@@ -45,12 +45,10 @@ function record(kind: number, lineNo: number, buf: Buffer, start: number, end: n
 const newSplitter = (): LineSplitter => new LineSplitter(
   options.maxLineBytes,
   (buf, start, end, lineNo) => {
-    if (prefilter.skip(buf, start, end)) return void record(SKIPPED, lineNo, buf, start, end);
-    if (isBlank(buf, start, end)) return void record(BLANK, lineNo, buf, start, end);
-    const name = prefilter.layoutName;
-    const scanned = name === undefined ? undefined : scanner.scan(buf, start, end, name, prefilter.layoutShape);
-    if (!scanned || name === undefined) return void record(DECODE, lineNo, buf, start, end);
+    const scanned = sortLine(prefilter, scanner, buf, start, end);
+    if (typeof scanned === 'number') return void record(scanned, lineNo, buf, start, end);
     const at = record(SCANNED, lineNo, buf, start, end);
+    const name = scanned.name;
     let index = nameIndex.get(name);
     if (index === undefined) {
       index = nameIndex.size;
