@@ -167,7 +167,12 @@ export async function readRecordings(
       report.events++;
       sink(decoded.event, label, lineNo);
     },
-    handled: () => options.linesHandled?.(),
+    handled: () => {
+      // The scan-ahead thread's batches also come while the reader waits for input (a slow pipe).
+      if (ahead) report.lines = ahead.lines;
+      countSkipped();
+      options.linesHandled?.();
+    },
     oversized: (lineNo, bytes) => {
       counters.lines++;
       report.nonBlank++;

@@ -140,10 +140,10 @@ describe('tracee-sig replay, as a new user meets it', () => {
   });
 
   describe('SIGINT and SIGTERM part way', () => {
-    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-      it(`on ${signal}: writes the findings made, prints the partial summary saying where it stopped, exits ${code}`, async () => {
+    for (const [signal, code, thread] of [['SIGINT', 130, 'off'], ['SIGTERM', 143, 'off'], ['SIGINT', 130, 'on']] as const) {
+      it(`on ${signal} (--scan-thread ${thread}): writes the findings made, prints the partial summary saying where it stopped, exits ${code}`, async () => {
         // --progress: its line says when the three lines have been read.
-        const child = live('replay', '--progress', '-');
+        const child = live('replay', '--progress', '--scan-thread', thread, '-');
         child.proc.stdin!.write([curExec, curConnect, curConnect].join('\n') + '\n'); // stdin stays open: the replay waits for more
         await child.waitForStderr(/ 3 lines, /);
         const exit = await child.stop(signal);
