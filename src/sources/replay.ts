@@ -168,8 +168,9 @@ export async function readRecordings(
       sink(decoded.event, label, lineNo);
     },
     handled: () => {
-      // The scan-ahead thread's batches also come while the reader waits for input (a slow pipe).
-      if (ahead) report.lines = ahead.lines;
+      // After each chunk's lines, and each batch from the scan-ahead thread (those also come
+      // while the reader waits for input: a slow pipe).
+      report.lines = linesRead();
       countSkipped();
       options.linesHandled?.();
     },
@@ -180,6 +181,8 @@ export async function readRecordings(
     },
   };
   const ahead = options.scanAhead ? new ScanAhead(selected, maxLineBytes, actions) : undefined;
+  let splitter: LineSplitter | undefined; // the current input's, when this thread splits
+  const linesRead = (): number => (ahead ? ahead.lines : (splitter?.lines ?? 0));
   const skippedByName = (): Map<string, number> => (ahead ? ahead.skipped : prefilter.skippedByName());
   const countSkipped = (): void => {
     for (const [name, n] of skippedByName()) {
@@ -195,7 +198,7 @@ export async function readRecordings(
       label = input === '-' ? '<stdin>' : input;
       report = { label, bytes: 0, lines: 0, nonBlank: 0, events: 0 };
       result.inputs.push(report);
-      const splitter = new LineSplitter(
+      const lines = new LineSplitter(
         maxLineBytes,
         (buf, start, end, lineNo) => {
           const sorted = sortLine(prefilter, scanner, buf, start, end);
@@ -206,10 +209,10 @@ export async function readRecordings(
         },
         actions.oversized,
       );
-      const linesRead = (): number => (ahead ? ahead.lines : splitter.lines);
+      splitter = lines;
       const endOfInput = async (): Promise<void> => {
         if (ahead) return ahead.end();
-        splitter.end();
+        lines.end();
         actions.handled();
       };
       const source = input === '-' ? io().stdin : fs.createReadStream(input, { highWaterMark: 1 << 20 });
@@ -224,12 +227,10 @@ export async function readRecordings(
           const length = chunk.length; // before the scan-ahead thread may take the chunk
           if (ahead) await ahead.push(chunk);
           else {
-            splitter.push(chunk);
+            lines.push(chunk);
             actions.handled();
           }
-          report.lines = linesRead();
           report.bytes = input === '-' ? report.bytes + length : (source as fs.ReadStream).bytesRead;
-          countSkipped();
           if (!options.afterChunk) continue;
           try {
             await options.afterChunk();
