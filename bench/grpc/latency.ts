@@ -43,15 +43,31 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const servers = await startBenchServers();
   let wide: BenchServers | undefined;
-  const rows: { batch: number; periodMs: number; wideWindow: boolean; serveP50: number; serveP99: number; serveP999: number; floorP50: number; floorP99: number; serveRuns: Run[]; floorRuns: Run[] }[] = [];
+  const rows: {
+    batch: number;
+    periodMs: number;
+    wideWindow: boolean;
+    serveP50: number;
+    serveP99: number;
+    serveP999: number;
+    oneThreadP50: number;
+    oneThreadP99: number;
+    floorP50: number;
+    floorP99: number;
+    serveRuns: Run[];
+    oneThreadRuns: Run[];
+    floorRuns: Run[];
+  }[] = [];
   try {
     for (const [batch, periodMs, wideWindow] of CONFIGS) {
       const pair = wideWindow ? (wide ??= await startBenchServers(WIDE_WINDOW)) : servers;
       const floor: Run[] = [];
       const serve: Run[] = [];
+      const oneThread: Run[] = [];
       for (let r = 0; r < RUNS; r++) {
         floor.push(measure(pair.floorSocket, batch, periodMs));
         serve.push(measure(pair.serveSocket, batch, periodMs));
+        oneThread.push(measure(pair.oneThreadSocket, batch, periodMs));
       }
       const row = {
         batch,
@@ -60,14 +76,18 @@ async function main(): Promise<void> {
         serveP50: median(serve.map((s) => s.finding.p50)),
         serveP99: median(serve.map((s) => s.finding.p99)),
         serveP999: median(serve.map((s) => s.finding.p999)),
+        oneThreadP50: median(oneThread.map((s) => s.finding.p50)),
+        oneThreadP99: median(oneThread.map((s) => s.finding.p99)),
         floorP50: median(floor.map((f) => f.batch.p50)),
         floorP99: median(floor.map((f) => f.batch.p99)),
         serveRuns: serve,
+        oneThreadRuns: oneThread,
         floorRuns: floor,
       };
       rows.push(row);
       process.stdout.write(
         `batch ${batch} every ${periodMs} ms${wideWindow ? ' (1 MiB windows)' : ''}: serve finding p50 ${ms(row.serveP50)} p99 ${ms(row.serveP99)} (runs ${serve.map((s) => s.finding.p99).join(' ')}); ` +
+          `one thread p50 ${ms(row.oneThreadP50)} p99 ${ms(row.oneThreadP99)} (runs ${oneThread.map((s) => s.finding.p99).join(' ')}); ` +
           `floor p50 ${ms(row.floorP50)} p99 ${ms(row.floorP99)} (runs ${floor.map((f) => f.batch.p99).join(' ')})\n`,
       );
     }

@@ -33,9 +33,9 @@ interface Row {
   ratio: number;
   floorRuns: number[];
   serveRuns: number[];
-  /** The worker-thread experiment (worker-server.ts). */
-  worker: number;
-  workerRuns: number[];
+  /** `serve --grpc-thread off`. */
+  oneThread: number;
+  oneThreadRuns: number[];
 }
 
 async function main(): Promise<void> {
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
         // Interleaved, so all see the same machine conditions.
         f.push(measure(servers.floorSocket, batch, events));
         s.push(measure(servers.serveSocket, batch, events));
-        w.push(measure(servers.workerSocket, batch, events));
+        w.push(measure(servers.oneThreadSocket, batch, events));
       }
       const row = {
         batch,
@@ -61,13 +61,13 @@ async function main(): Promise<void> {
         ratio: median(s) / median(f),
         floorRuns: f.map(Math.round),
         serveRuns: s.map(Math.round),
-        worker: Math.round(median(w)),
-        workerRuns: w.map(Math.round),
+        oneThread: Math.round(median(w)),
+        oneThreadRuns: w.map(Math.round),
       };
       rows.push(row);
       process.stdout.write(
         `batch ${String(batch).padStart(4)}: serve ${String(row.serve).padStart(8)} events/s, floor ${String(row.floor).padStart(8)} events/s, ratio ${row.ratio.toFixed(2)}` +
-          `  (runs serve ${row.serveRuns.join(' ')}; floor ${row.floorRuns.join(' ')}); worker experiment ${row.worker} (${(row.worker / row.floor).toFixed(2)})\n`,
+          `  (runs serve ${row.serveRuns.join(' ')}; floor ${row.floorRuns.join(' ')}); one thread ${row.oneThread} (${(row.oneThread / row.floor).toFixed(2)})\n`,
       );
     }
   } finally {
@@ -89,12 +89,12 @@ async function main(): Promise<void> {
   const table = rows
     .map(
       (r) =>
-        `| ${r.batch} | ${n(r.serve)} | ${n(r.floor)} | ${r.ratio.toFixed(2)} | ${r.serveRuns.map(n).join(' ')} | ${r.floorRuns.map(n).join(' ')} | ${n(r.worker)} | ${(r.worker / r.floor).toFixed(2)} | ${r.workerRuns.map(n).join(' ')} |`,
+        `| ${r.batch} | ${n(r.serve)} | ${n(r.floor)} | ${r.ratio.toFixed(2)} | ${r.serveRuns.map(n).join(' ')} | ${r.floorRuns.map(n).join(' ')} | ${n(r.oneThread)} | ${(r.oneThread / r.floor).toFixed(2)} | ${r.oneThreadRuns.map(n).join(' ')} |`,
     )
     .join('\n');
   const text = `
 **Command:** \`make bench-grpc\` (first part; also run by \`make bench\`), i.e. \`node dist/bench/grpc/run.js\`
-(\`RUNS\` overrides the ${RUNS} runs). It starts \`bin/tracee-sig serve\` and the transport floor
+(\`RUNS\` overrides the ${RUNS} runs). It starts \`bin/tracee-sig serve\` (both ways) and the transport floor
 (\`bench/grpc/floor-server.ts\`: a grpc-js server of the same \`OnEvents\` method that decodes nothing and
 answers each batch with an empty \`FindingBatch\`) on unix sockets, then for each batch size runs a separate
 client process (\`bench/grpc/client.ts\`) ${RUNS} times against each, interleaved, and reports the medians.
@@ -107,13 +107,13 @@ server; 1 connect in 8 goes to it, so 10% of events produce a finding.
 **Machine:** ${m.cpus} CPUs (${m.model}), Node ${m.node}; load average ${loadText(loadBefore)} before the run and
 ${loadText(loadAfter)} after (other developers' jobs share the machine: single runs vary, all are listed).
 
-| batch | serve events/s | floor events/s | serve / floor | runs serve | runs floor | experiment: worker thread, events/s | worker / floor | runs worker |
+| batch | serve events/s | floor events/s | serve / floor | runs serve | runs floor | serve --grpc-thread off, events/s | one thread / floor | runs one thread |
 | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | --- |
 ${table}
 
-The last three columns are an experiment, not \`serve\`: \`bench/grpc/worker-server.ts\` runs serve's
-\`SignatureService\` (built-in signatures) on a worker thread while its main thread only moves bytes between
-grpc-js and the worker, so grpc-js keeps reading (and opening HTTP/2 windows) while a batch is processed.
+\`serve\` runs grpc-js on a thread of its own (\`--grpc-thread\`, on by default with 2 CPUs or more), so it
+reads the next batch, and opens HTTP/2 windows, while a batch is processed; the last three columns are
+\`serve --grpc-thread off\`, grpc-js and the signatures taking turns on one thread.
 
 **Against the targets** (at least ${TARGET_RATIO} of the floor): batch 100: ${verdict(r100)}. Batch 1000: ${verdict(r1000)}.
 Where the time goes: "gRPC OnEvents: profile" below.

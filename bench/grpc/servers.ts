@@ -1,5 +1,6 @@
-// The processes the gRPC benchmarks measure: `tracee-sig serve` and the
-// transport floor, each on its own unix socket in a temporary directory.
+// The processes the gRPC benchmarks measure: `tracee-sig serve` (grpc-js on a
+// thread of its own, the default on 2 CPUs or more), `serve --grpc-thread off`
+// and the transport floor, each on its own unix socket in a temporary directory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,17 +26,17 @@ function startServer(args: string[], ready: RegExp): Promise<ChildProcess> {
 export interface BenchServers {
   floorSocket: string;
   serveSocket: string;
-  /** The experiment of worker-server.ts: serve's service on a worker thread. */
-  workerSocket: string;
+  /** `serve --grpc-thread off`: grpc-js and the signatures on one thread. */
+  oneThreadSocket: string;
   stop(): void;
 }
 
-/** Starts the floor and `serve` (with `nodeOptions`, e.g. WIDE_WINDOW); `stop()` kills both and removes the directory. */
+/** Starts the floor and both `serve`s (with `nodeOptions`, e.g. WIDE_WINDOW); `stop()` kills them and removes the directory. */
 export async function startBenchServers(nodeOptions: string[] = []): Promise<BenchServers> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-sig-bench-'));
   const floorSocket = path.join(dir, 'floor.sock');
   const serveSocket = path.join(dir, 'serve.sock');
-  const workerSocket = path.join(dir, 'worker.sock');
+  const oneThreadSocket = path.join(dir, 'one-thread.sock');
   const started: ChildProcess[] = [];
   const stop = () => {
     for (const p of started) p.kill('SIGTERM');
@@ -43,13 +44,14 @@ export async function startBenchServers(nodeOptions: string[] = []): Promise<Ben
   };
   try {
     started.push(await startServer([...nodeOptions, path.join(__dirname, 'floor-server.js'), floorSocket], /listening/));
-    started.push(await startServer([...nodeOptions, path.join(ROOT, 'bin', 'tracee-sig'), 'serve', '--listen', `unix://${serveSocket}`], /listening on/));
-    started.push(await startServer([...nodeOptions, path.join(__dirname, 'worker-server.js'), workerSocket], /listening/));
+    const serve = [...nodeOptions, path.join(ROOT, 'bin', 'tracee-sig'), 'serve'];
+    started.push(await startServer([...serve, '--grpc-thread', 'on', '--listen', `unix://${serveSocket}`], /listening on/));
+    started.push(await startServer([...serve, '--grpc-thread', 'off', '--listen', `unix://${oneThreadSocket}`], /listening on/));
   } catch (e) {
     stop();
     throw e;
   }
-  return { floorSocket, serveSocket, workerSocket, stop };
+  return { floorSocket, serveSocket, oneThreadSocket, stop };
 }
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,6 +1,7 @@
 // `tracee-sig serve`: the signatures as a gRPC SignatureService.
 import { io } from '../streams.js';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { openSignatures } from '../config/signatures.js';
 import { logSummary } from '../log/summary.js';
@@ -12,7 +13,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAMS, SHUTDOWN_GRACE_MS, Serv
 import { ioReason } from '../sources/io-errors.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configOrExit } from './config-option.js';
 import { loggerFromOptions, metricsAddressFromOptions, OPERATE_OPTIONS, operateHelp, startMetrics } from './operate-options.js';
-import { EXIT, parseOptions, positiveInt, UsageError } from './usage.js';
+import { EXIT, oneOf, parseOptions, positiveInt, UsageError } from './usage.js';
 
 export const SERVE_HELP = `Usage: tracee-sig serve [options]
 
@@ -34,6 +35,10 @@ Options:
       --tls-cert FILE          serve TLS with this certificate (PEM) ...
       --tls-key FILE           ... and this private key (PEM)
       --tls-ca FILE            require client certificates signed by this CA (mutual TLS)
+      --grpc-thread WHEN       run gRPC (grpc-js, HTTP/2) on a thread of its own,
+                               so the next batch is read while one is processed:
+                               auto (the default: on 2 CPUs or more), on, off;
+                               answers, limits and shutdown are the same
 ${CONFIG_HELP}
 ${operateHelp(31)}
   -h, --help                   this help
@@ -52,7 +57,8 @@ Exit status: 0 stopped by a signal; 2 bad option, configuration or TLS file
 content; 3 the address (gRPC or --metrics) is in use or not this host's; 66 a
 --config or TLS file cannot be read; 73 the socket (or a privileged port) or
 --findings-log cannot be created; 74 writing --findings-log failed while
-serving (findings were still answered to the hosts); 70 internal error.
+serving (findings were still answered to the hosts); 70 internal error (also
+when the gRPC thread fails).
 `;
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -64,6 +70,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'tls-ca': { type: 'string' },
+    'grpc-thread': { type: 'string' },
     ...CONFIG_OPTIONS,
     ...OPERATE_OPTIONS,
     help: { type: 'boolean', short: 'h' },
@@ -82,6 +89,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const maxMessageBytes = positiveInt(values['max-message-bytes'], '--max-message-bytes', DEFAULT_MAX_MESSAGE_BYTES);
   const maxStreams = positiveInt(values['max-streams'], '--max-streams', DEFAULT_MAX_STREAMS);
   const tls = tlsFiles(values['tls-cert'], values['tls-key'], values['tls-ca']);
+  const grpcThread = oneOf(values['grpc-thread'], ['auto', 'on', 'off'] as const, '--grpc-thread', 'auto');
   const log = loggerFromOptions(values, 'serve');
   const metricsAddress = metricsAddressFromOptions(values);
   const choice = configOrExit(values, 'serve', log);
@@ -124,9 +132,20 @@ export async function serveCommand(args: string[]): Promise<number> {
   // grpc-js logs on stderr itself: its lines get our prefix, and the bind failure it logs is said once, below, in full.
   const grpcLine = (m: unknown) => void (String(m).startsWith('No address added') || io().stderr.write(`tracee-sig serve: grpc: ${String(m)}\n`));
   grpc.setLogger({ error: grpcLine, info: grpcLine, debug: grpcLine });
+  const ownThread = grpcThread === 'on' || (grpcThread === 'auto' && os.availableParallelism() >= 2);
   let server;
   try {
-    server = await startServer({ listen, signatures, maxMessageBytes, maxStreams, tls, findingsLog, dataSources: runtime.dataSources });
+    server = await startServer({
+      listen,
+      signatures,
+      maxMessageBytes,
+      maxStreams,
+      tls,
+      findingsLog,
+      dataSources: runtime.dataSources,
+      grpcThread: ownThread,
+      grpcLog: grpcLine,
+    });
   } catch (e) {
     if (!(e instanceof ServerError)) throw e;
     await runtime.stop();
@@ -138,24 +157,29 @@ export async function serveCommand(args: string[]): Promise<number> {
   // runs in between), so the latency histogram sees every dispatch.
   endpoint?.metrics.watchHost(server.service.host);
   endpoint?.metrics.watchStreams(server.service.stats);
+  // Before saying it listens: a signal sent as soon as that line is read must stop it in order.
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   const where = formatAddress(server.address);
   if (!isLoopback(server.address) && !tls) {
     log.warn(`listening on ${where} without TLS: anyone who can reach it can send events and read findings`);
   }
   const ids = signatures.map((s) => `${s.metadata.id} ${s.metadata.eventName}`);
-  log.info(`listening on ${where} (${ids.join(', ')}${tls ? (tls.ca ? ', mutual TLS' : ', TLS') : ''})`, {
+  log.info(`listening on ${where} (${ids.join(', ')}${tls ? (tls.ca ? ', mutual TLS' : ', TLS') : ''}; gRPC on ${ownThread ? 'a thread of its own' : 'the signatures\' thread'})`, {
     address: where,
     signatures: ids,
     tls: tls ? (tls.ca ? 'mutual' : 'server') : 'off',
+    grpcThread: ownThread,
   });
   readiness = { ready: true };
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  let failure: Error | undefined;
+  const signal = await Promise.race([signalled, server.failed.catch((e: Error) => ((failure = e), 'failure'))]);
   readiness = { ready: false, reason: `stopping (${signal})` };
-  log.info(`${signal}: stopping; answering the batches already received`, { signal });
+  if (failure) log.error(`${failure.message}; stopping (hosts must reconnect to another instance); this is a bug, please report it`);
+  else log.info(`${signal}: stopping; answering the batches already received`, { signal });
   const { forced } = await server.stop();
   await runtime.stop();
   if (findingsLog && !logError) await findingsLog.flush().catch(() => undefined); // a failure is reported by the 'error' listener
@@ -172,6 +196,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (forced) log.warn(`hosts did not read their last answers within ${SHUTDOWN_GRACE_MS / 1000} s; their streams were cut`);
   logSummary(log, { ...hostSummary(host), signatureCounters: { ...host.signatureCounters(), ...runtime.counters() } });
   await endpoint?.server.close();
+  if (failure) return EXIT.INTERNAL;
   return logError ? EXIT.IO_ERROR : EXIT.OK;
 }
 

@@ -8,8 +8,8 @@ import type { DataSources, Signature } from '../model/signature.js';
 import type { FindingWriter } from '../sources/finding-writer.js';
 import { HealthService } from './health.js';
 import { formatAddress, grpcTarget, type ListenAddress } from './listen-address.js';
-import { healthServiceDefinition, signatureServiceDefinition } from '../wire/services.js';
 import { SignatureService } from './service.js';
+import { localTransport, threadTransport, TransportFailure, type TlsMaterial } from './transport.js';
 import { ioReason } from '../sources/io-errors.js';
 import { bindPrivately, prepareSocketPath, removeSocket, SocketPathError } from './unix-socket.js';
 
@@ -35,6 +35,10 @@ export interface ServerOptions {
   maxStreams?: number;
   tls?: TlsFiles;
   findingsLog?: FindingWriter;
+  /** Run grpc-js on a thread of its own, so reading batches overlaps with processing them (transport.ts). */
+  grpcThread?: boolean;
+  /** Where grpc-js's log lines from that thread go (on this thread, grpc.setLogger's logger has them). */
+  grpcLog?: (line: string) => void;
 }
 
 /**
@@ -57,10 +61,13 @@ export interface RunningServer {
   health: HealthService;
   /** Stop accepting, answer what was received, close. Resolves when done; `forced` if the grace ran out. */
   stop(): Promise<{ forced: boolean }>;
+  /** Rejects if serving fails by itself (the gRPC thread died); never resolves. */
+  failed: Promise<never>;
 }
 
-function credentials(files: TlsFiles | undefined): grpc.ServerCredentials {
-  if (!files) return grpc.ServerCredentials.createInsecure();
+/** The TLS files read and checked, with what is wrong said in the user's terms. */
+function readTls(files: TlsFiles | undefined): TlsMaterial | undefined {
+  if (!files) return undefined;
   const read = (file: string, option: string): Buffer => {
     try {
       return fs.readFileSync(file);
@@ -80,7 +87,7 @@ function credentials(files: TlsFiles | undefined): grpc.ServerCredentials {
       'tls-invalid',
     );
   }
-  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], ca !== null);
+  return { cert, key, ca };
 }
 
 /** A bind error in the user's terms, with what to do. */
@@ -106,59 +113,59 @@ function bindError(listen: ListenAddress, err: Error): ServerError {
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  const maxBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const creds = credentials(o.tls);
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': maxBytes,
-    'grpc.max_send_message_length': maxBytes,
-  });
+  const transportOptions = { maxBytes: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, tls: readTls(o.tls) };
   const service = new SignatureService(o.signatures, o.findingsLog, o.dataSources);
   const health = new HealthService();
-  server.addService(signatureServiceDefinition(), limitStreams(service, o.maxStreams ?? DEFAULT_MAX_STREAMS));
-  server.addService(healthServiceDefinition(), health.handlers());
-
-  const bind = () =>
-    new Promise<number>((resolve, reject) =>
-      server.bindAsync(grpcTarget(o.listen), creds, (err, port) => (err ? reject(bindError(o.listen, err)) : resolve(port))),
-    );
+  const services = { signature: limitStreams(service, o.maxStreams ?? DEFAULT_MAX_STREAMS), health: health.handlers() };
+  const transport = o.grpcThread ? threadTransport(transportOptions, services, o.grpcLog ?? (() => undefined)) : localTransport(transportOptions, services);
+  const bind = () => transport.bind(grpcTarget(o.listen)).catch((err: Error) => Promise.reject(err instanceof TransportFailure ? err : bindError(o.listen, err)));
   let address = o.listen;
   let socketInode: number | undefined;
-  if (o.listen.kind === 'unix') {
-    const socketPath = o.listen.path;
-    try {
-      await prepareSocketPath(socketPath);
-    } catch (e) {
-      if (e instanceof SocketPathError) throw new ServerError(e.message, e.inUse ? 'address-unavailable' : 'cannot-create');
-      throw e;
+  try {
+    if (o.listen.kind === 'unix') {
+      const socketPath = o.listen.path;
+      try {
+        await prepareSocketPath(socketPath);
+      } catch (e) {
+        if (e instanceof SocketPathError) throw new ServerError(e.message, e.inUse ? 'address-unavailable' : 'cannot-create');
+        throw e;
+      }
+      await bindPrivately(socketPath, bind);
+      socketInode = fs.statSync(socketPath).ino;
+    } else {
+      const port = await bind();
+      address = { ...o.listen, port };
     }
-    await bindPrivately(socketPath, bind);
-    socketInode = fs.statSync(socketPath).ino;
-  } else {
-    const port = await bind();
-    address = { ...o.listen, port };
+  } catch (e) {
+    await transport.close();
+    throw e;
   }
   health.setStatus('SERVING');
 
+  // Waits for `step`, or not at all once the transport has failed (nothing would answer).
+  const unlessFailed = (step: Promise<unknown>) => Promise.race([step, transport.failed]).catch(() => undefined);
   let stopping: Promise<{ forced: boolean }> | undefined;
   const stop = () =>
-    (stopping ??= new Promise((resolve) => {
+    (stopping ??= (async () => {
       health.setStatus('NOT_SERVING');
       health.endWatches();
       let forced = false;
       const grace = setTimeout(() => {
         forced = true;
-        server.forceShutdown();
+        transport.forceShutdown();
       }, SHUTDOWN_GRACE_MS);
-      // Stop accepting first, then answer and end the open streams.
-      server.tryShutdown(() => {
-        clearTimeout(grace);
-        service.host.close();
-        if (address.kind === 'unix') removeSocket(address.path, socketInode);
-        resolve({ forced });
-      });
+      // Stop accepting first, then answer everything received and end the open streams.
+      const ended = new Promise<void>((resolve) => transport.tryShutdown(resolve));
+      await unlessFailed(transport.drain());
       service.shutdown();
-    }));
-  return { address, service, health, stop };
+      await unlessFailed(ended);
+      clearTimeout(grace);
+      service.host.close();
+      await transport.close();
+      if (address.kind === 'unix') removeSocket(address.path, socketInode);
+      return { forced };
+    })());
+  return { address, service, health, stop, failed: transport.failed };
 }
 
 /**

@@ -30,7 +30,7 @@ describe('tracee-sig serve --metrics', function () {
 
   it('counts events by name and origin, findings, malformed input and open streams while serving; /healthz and /readyz answer 200', async () => {
     const socket = path.join(dir, 'sig.sock');
-    child = new TraceeSig(['serve', '--listen', `unix://${socket}`, '--metrics', '127.0.0.1:0']);
+    child = new TraceeSig(['serve', '--listen', `unix://${socket}`, '--metrics', '127.0.0.1:0', '--grpc-thread', 'on']);
     await child.waitFor('the metrics address and listening', () => metricsUrl(child!.stderr) !== undefined && /"msg":"listening on /.test(child!.stderr));
     const base = metricsUrl(child.stderr)!;
 
@@ -106,7 +106,7 @@ describe('tracee-sig serve --metrics', function () {
 
     // Logs: JSON lines (stderr is not a terminal), never a finding.
     const records = logRecords(child.stderr);
-    expect(records.map((r) => r.msg)).to.include.members([`listening on unix://${socket} (TRC-1013 k8s_api_connection)`, 'SIGTERM: stopping; answering the batches already received']);
+    expect(records.map((r) => r.msg)).to.include.members([`listening on unix://${socket} (TRC-1013 k8s_api_connection; gRPC on a thread of its own)`, 'SIGTERM: stopping; answering the batches already received']);
     expect(records.every((r) => r.command === 'serve')).to.equal(true);
     const summary = records.find((r) => r.msg.startsWith('summary: '))!;
     expect(summary).to.include({ level: 'info', events: 16, malformed: 1 });

@@ -130,7 +130,7 @@ describe('tracee-sig serve: exposure', function () {
     beforeEach(async () => {
       const server = files('server');
       served = await startServe(['--listen', 'tcp://127.0.0.1:0', '--tls-cert', server.cert, '--tls-key', server.key, '--tls-ca', path.join(pki, 'ca.pem')], children);
-      expect(served.stderr()).to.match(/listening on tcp:\/\/127\.0\.0\.1:\d+ \(.*, mutual TLS\)/);
+      expect(served.stderr()).to.match(/listening on tcp:\/\/127\.0\.0\.1:\d+ \(.*, mutual TLS; gRPC on /);
     });
 
     const address = () => parseAddress(served.address);
