@@ -1,8 +1,8 @@
 // The gRPC thread of `serve` (transport.ts): grpc-js with both services, each
 // call relayed to the handlers on the main thread. A stream is read ahead by
-// at most READ_AHEAD messages the main thread has not taken, and not at all
-// while its answers are not taken: past that, grpc-js stops reading and
-// HTTP/2 flow control slows the client, as on one thread.
+// at most READ_AHEAD_BYTES (or READ_AHEAD_MESSAGES) the main thread has not
+// taken, and not at all while its answers are not taken: past that, grpc-js
+// stops reading and HTTP/2 flow control slows the client, as on one thread.
 import * as grpc from '@grpc/grpc-js';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -11,7 +11,8 @@ import {
   newGrpcServer,
   Outbox,
   payloadOf,
-  READ_AHEAD,
+  READ_AHEAD_BYTES,
+  READ_AHEAD_MESSAGES,
   serviceDefinitions,
   type CallEvent,
   type FromThread,
@@ -26,13 +27,14 @@ type AnyCall = grpc.ServerDuplexStream<unknown, unknown> | grpc.ServerWritableSt
 interface Relay {
   call: AnyCall;
   reads: boolean; // the client streams messages (OnEvents)
-  notTaken: number; // messages sent to the main thread that it has not handed over yet
+  notTaken: number[]; // sizes of the messages sent to the main thread that it has not handed over yet, oldest first
+  notTakenBytes: number;
   answersWaiting: boolean; // the last write found grpc-js's buffer full
   drained: boolean; // at shutdown: everything received was sent; read no more
 }
 
 const port = parentPort!;
-const outbox = new Outbox<FromThread>(port);
+const outbox = new Outbox<FromThread>(port, setImmediate);
 const post = (m: FromThread, transfer?: ArrayBuffer[]) => outbox.post(m, transfer);
 const toMain = (...args: unknown[]) => post({ op: 'log', line: args.map(String).join(' ') });
 grpc.setLogger({ error: toMain, info: toMain, debug: toMain });
@@ -45,20 +47,22 @@ let nextCall = 1;
 function steer(r: Relay): void {
   if (!r.reads) return;
   const call = r.call as grpc.ServerDuplexStream<unknown, unknown>;
-  const hold = r.notTaken >= READ_AHEAD || r.answersWaiting || r.drained;
+  const hold = r.notTakenBytes >= READ_AHEAD_BYTES || r.notTaken.length >= READ_AHEAD_MESSAGES || r.answersWaiting || r.drained;
   if (hold && !call.isPaused()) call.pause();
   else if (!hold && call.isPaused()) call.resume();
 }
 
 function relayStream(service: ServiceName, method: string, call: AnyCall, reads: boolean): void {
   const id = nextCall++;
-  const r: Relay = { call, reads, notTaken: 0, answersWaiting: false, drained: false };
+  const r: Relay = { call, reads, notTaken: [], notTakenBytes: 0, answersWaiting: false, drained: false };
   relays.set(id, r);
   post({ op: 'call', call: id, service, method, request: reads ? undefined : (call as grpc.ServerWritableStream<unknown, unknown>).request, unary: false });
   if (reads) {
     call.on('data', (message: unknown) => {
       const { payload, transfer } = payloadOf(message);
-      r.notTaken++;
+      const size = transfer[0]?.byteLength ?? 0;
+      r.notTaken.push(size);
+      r.notTakenBytes += size;
       post({ op: 'data', call: id, message: payload }, transfer);
       steer(r);
     });
@@ -115,7 +119,7 @@ function receive(m: ToThread): void {
     case 'ack': {
       const r = relays.get(m.call);
       if (!r) return;
-      r.notTaken--;
+      r.notTakenBytes -= r.notTaken.shift() ?? 0;
       steer(r);
       return;
     }

@@ -83,8 +83,13 @@ export function localTransport(o: TransportOptions, services: Services): GrpcTra
 
 // -- grpc-js on a thread of its own --------------------------------------------
 
-/** Batches the thread hands a stream's handler ahead of their answers; past it, it stops reading that stream. */
-export const READ_AHEAD = 4;
+/**
+ * What the thread hands a stream's handlers ahead of their taking it: past
+ * either bound it stops reading that stream. Bytes bound the memory (one
+ * message more at most); the count bounds a flood of tiny messages.
+ */
+export const READ_AHEAD_BYTES = 1 << 20;
+export const READ_AHEAD_MESSAGES = 256;
 
 /** A message crossing: bytes (raw methods, moved) or a plain object (cloned). */
 export type Payload = { bytes: ArrayBuffer } | { object: unknown };
@@ -125,10 +130,13 @@ export class Outbox<T> {
   private messages: T[] = [];
   private transfer: ArrayBuffer[] = [];
 
-  constructor(private readonly port: { postMessage(messages: T[], transfer: ArrayBuffer[]): void }) {}
+  constructor(
+    private readonly port: { postMessage(messages: T[], transfer: ArrayBuffer[]): void },
+    private readonly later: (flush: () => void) => void = queueMicrotask,
+  ) {}
 
   post(message: T, transfer: ArrayBuffer[] = []): void {
-    if (this.messages.push(message) === 1) queueMicrotask(() => this.flush());
+    if (this.messages.push(message) === 1) this.later(() => this.flush());
     for (const t of transfer) this.transfer.push(t);
   }
 
@@ -157,8 +165,8 @@ export function messageOf(payload: Payload): unknown {
  * A call relayed from the thread, as the handlers see a grpc-js call: 'data',
  * 'end', 'cancelled', 'close' and 'error' events; write, end, pause, resume,
  * read; and emit('error', status) to end it with a status. Messages arriving
- * while paused wait here; the thread stops reading once READ_AHEAD of them
- * are not yet handed over, so flow control reaches the client as before.
+ * while paused wait here; the thread stops reading once READ_AHEAD_BYTES of
+ * them are not yet handed over, so flow control reaches the client as before.
  */
 class RelayedCall extends EventEmitter {
   private readonly waiting: unknown[] = [];
