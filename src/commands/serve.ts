@@ -38,7 +38,9 @@ Options:
       --grpc-thread WHEN       run gRPC (grpc-js, HTTP/2) on a thread of its own,
                                so the next batch is read while one is processed:
                                auto (the default: on 2 CPUs or more), on, off;
-                               answers, limits and shutdown are the same
+                               answers, limits and shutdown are the same, but
+                               a message over --max-message-bytes may cut off
+                               the answers still being made on its stream
 ${CONFIG_HELP}
 ${operateHelp(31)}
   -h, --help                   this help
