@@ -244,9 +244,9 @@ class RelayedCall extends EventEmitter {
   }
 }
 
-/** grpc-js on a worker thread, relaying every call to `services` on this one. */
-export function threadTransport(o: TransportOptions, services: Services, log: (line: string) => void): GrpcTransport {
-  const worker = new Worker(path.join(__dirname, 'transport-thread.js'), { workerData: { options: o } satisfies ThreadData });
+/** grpc-js on a worker thread (`script`: transport-thread.ts's), relaying every call to `services` on this one. */
+export function threadTransport(o: TransportOptions, services: Services, log: (line: string) => void, script = path.join(__dirname, 'transport-thread.js')): GrpcTransport {
+  const worker = new Worker(script, { workerData: { options: o } satisfies ThreadData });
   const outbox = new Outbox<ToThread>(worker);
   const post = (m: ToThread, transfer?: ArrayBuffer[]) => outbox.post(m, transfer);
   const calls = new Map<number, RelayedCall>();
