@@ -13,7 +13,7 @@ import { Interner } from '../sdk/interner.js';
 import { DedupWindow } from './dedup.js';
 import { allowlistInterceptor, compose, dedupInterceptor, type Dispatch, type Interceptor } from './interceptors.js';
 import { HOST_FORMATS } from './formats.js';
-import { schemaChecker } from './schema.js';
+import { schemaChecker, type SchemaChecker } from './schema.js';
 import { sectionSchema, splitSection } from './signature-section.js';
 
 const DEDUP_SCHEMA: JsonSchema = {
@@ -45,8 +45,8 @@ function snapshotSchema(definition: AnyDefinition): JsonSchema {
 }
 
 interface Checkers {
-  section: (data: unknown) => string[];
-  snapshot: (data: unknown) => string[];
+  section: SchemaChecker;
+  snapshot: SchemaChecker;
 }
 const checkers = new WeakMap<AnyDefinition, Checkers>();
 
@@ -58,6 +58,13 @@ function checkersOf(definition: AnyDefinition): Checkers {
     checkers.set(definition, c);
   }
   return c;
+}
+
+/** Compiles the definition's schemas now (its config section's and its state snapshot's), throwing what ajv refuses. */
+export function compileSchemas(definition: AnyDefinition): void {
+  const c = checkersOf(definition);
+  c.section.compile();
+  c.snapshot.compile();
 }
 
 export class HostedSignature implements Signature {

@@ -2,15 +2,31 @@
 // the configuration (composed from each signature's section) and each
 // signature's state snapshot. Every error at once, each as
 // `key.path: bad value: what was expected`.
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { JsonSchema, SchemaFormat } from '../sdk/signature.js';
 
-/** A checker for one schema: the problems with `data`, none when it is valid. `useDefaults` fills in `default`s. */
-export function schemaChecker(schema: JsonSchema, formats: Record<string, SchemaFormat> = {}, options: { useDefaults?: boolean } = {}): (data: unknown) => string[] {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, useDefaults: options.useDefaults ?? false });
+/** The problems with `data` against one schema, none when it is valid; `compile()` compiles it now. */
+export type SchemaChecker = ((data: unknown) => string[]) & { compile(): void };
+
+/**
+ * A checker for one schema. `useDefaults` fills in `default`s. Compiled at its first use (or
+ * `compile()`): compiling is most of a command's start-up, and some schemas (state snapshots) are
+ * never needed by a run.
+ */
+export function schemaChecker(schema: JsonSchema, formats: Record<string, SchemaFormat> = {}, options: { useDefaults?: boolean } = {}): SchemaChecker {
+  let validate: ValidateFunction | undefined;
+  const compiled = () => (validate ??= compile(schema, formats, options.useDefaults ?? false));
+  const check = (data: unknown) => {
+    const v = compiled();
+    return v(data) ? [] : [...new Set((v.errors ?? []).map((e) => describeError(e, data, formats)))];
+  };
+  return Object.assign(check, { compile: () => void compiled() });
+}
+
+function compile(schema: JsonSchema, formats: Record<string, SchemaFormat>, useDefaults: boolean): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, useDefaults });
   for (const [name, f] of Object.entries(formats)) ajv.addFormat(name, { type: 'string', validate: f.validate });
-  const validate = ajv.compile(schema);
-  return (data) => (validate(data) ? [] : [...new Set((validate.errors ?? []).map((e) => describeError(e, data, formats)))]);
+  return ajv.compile(schema);
 }
 
 /** JSON pointer segments -> `a.b[0]["odd.key"]`. */

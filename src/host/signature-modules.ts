@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AnyDefinition } from '../sdk/signature.js';
-import { HostedSignature } from './instance.js';
+import { compileSchemas, HostedSignature } from './instance.js';
 import { schemaChecker } from './schema.js';
 
 export class SignatureModuleError extends Error {
@@ -72,7 +72,12 @@ export function definitionOf(file: string, exported: unknown): AnyDefinition {
   const definition = candidate as AnyDefinition;
   if (typeof definition.create !== 'function') throw new SignatureModuleError(file, `not a signature definition: create: expected a function`);
   try {
-    new HostedSignature(definition, {}); // compiles its schemas and runs create() once with the defaults
+    compileSchemas(definition); // both, though a run may need only the config section's
+  } catch (e) {
+    throw new SignatureModuleError(file, `${definition.metadata.id} has a schema (config or state) that ajv refuses: ${(e as Error).message}`);
+  }
+  try {
+    new HostedSignature(definition, {}); // runs create() once with the defaults
   } catch (e) {
     throw new SignatureModuleError(file, `${definition.metadata.id} cannot start with its default config: ${(e as Error).message}`);
   }
