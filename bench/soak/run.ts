@@ -8,7 +8,8 @@
 // in bench/grpc's realistic mix (1 exec to 4 connects, 64 containers, 1 connect
 // in 8 to the API server: a finding). Every 10 s each stream is closed and
 // reopened, as hosts reconnect; every batch's answer is checked
-// (events_processed equal to the batch, in order).
+// (events_processed equal to the batch, in order). SOAK_SERVE_ARGS adds
+// options to serve's command line (e.g. "--grpc-thread off").
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,6 +26,7 @@ const SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
 const RATE = Number(process.env.SOAK_RATE ?? 20_000);
 const STREAMS = Number(process.env.SOAK_STREAMS ?? 8);
 const WARMUP = Number(process.env.SOAK_WARMUP_SECONDS ?? Math.max(10, Math.round(SECONDS / 4)));
+const SERVE_ARGS = (process.env.SOAK_SERVE_ARGS ?? '').split(' ').filter(Boolean);
 const BATCH = 100;
 const TICK_MS = 100;
 const REOPEN_EVERY_MS = 10_000;
@@ -47,7 +49,7 @@ interface Stream {
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracee-sig-soak-'));
   const socket = path.join(dir, 'soak.sock');
-  const server = spawn(process.execPath, [path.join(ROOT, 'bin', 'tracee-sig'), 'serve', '--listen', `unix://${socket}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(process.execPath, [path.join(ROOT, 'bin', 'tracee-sig'), 'serve', '--listen', `unix://${socket}`, ...SERVE_ARGS], { stdio: ['ignore', 'ignore', 'pipe'] });
   let serverErr = '';
   server.stderr!.on('data', (d) => (serverErr += d));
   await new Promise<void>((resolve, reject) => {
@@ -150,9 +152,10 @@ async function main(): Promise<void> {
     `Steady load on \`tracee-sig serve\` over its unix socket for ${SECONDS} s, its RSS read from /proc every second. Run with:`,
     '',
     '```sh',
-    `SOAK_SECONDS=${SECONDS} SOAK_RATE=${RATE} SOAK_STREAMS=${STREAMS} make soak`,
+    `SOAK_SECONDS=${SECONDS} SOAK_RATE=${RATE} SOAK_STREAMS=${STREAMS}${SERVE_ARGS.length ? ` SOAK_SERVE_ARGS="${SERVE_ARGS.join(' ')}"` : ''} make soak`,
     '```',
     '',
+    `serve ran as \`tracee-sig serve${SERVE_ARGS.length ? ` ${SERVE_ARGS.join(' ')}` : ''}\` (with ${os.availableParallelism()} CPUs its default is ${os.availableParallelism() >= 2 ? 'gRPC on a thread of its own' : "gRPC on the signatures' thread"}).`,
     `Load: ${STREAMS} streams on 2 connections, ${RATE} events/s offered in batches of ${BATCH} (bench/grpc's mix: 1 exec to 4 connects across 64 containers, 1 connect in 8 to the API server), every stream closed and reopened every ${REOPEN_EVERY_MS / 1000} s.`,
     `Measured on ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} CPUs), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     '',

@@ -246,7 +246,10 @@ class RelayedCall extends EventEmitter {
 
 /** grpc-js on a worker thread (`script`: transport-thread.ts's), relaying every call to `services` on this one. */
 export function threadTransport(o: TransportOptions, services: Services, log: (line: string) => void, script = path.join(__dirname, 'transport-thread.js')): GrpcTransport {
-  const worker = new Worker(script, { workerData: { options: o } satisfies ThreadData });
+  // The thread's objects are short-lived (batches are moved as ArrayBuffers, off its heap): a small
+  // young generation keeps 20 MiB of RSS under load (60 s soak: 129-133 MiB, 148-156 MiB with V8's default)
+  // at no cost measured in throughput.
+  const worker = new Worker(script, { workerData: { options: o } satisfies ThreadData, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
   const outbox = new Outbox<ToThread>(worker);
   const post = (m: ToThread, transfer?: ArrayBuffer[]) => outbox.post(m, transfer);
   const calls = new Map<number, RelayedCall>();
