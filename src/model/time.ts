@@ -41,11 +41,25 @@ export function isRfc3339(bytes: Uint8Array, from: number, to: number): boolean 
   return at + 6 === to && (bytes[at] === 0x2b || bytes[at] === 0x2d) && digits(at + 1, 2) && bytes[at + 3] === 0x3a && digits(at + 4, 2);
 }
 
+// The date and time of the last second formatted: a finding's timestamps, and consecutive
+// findings', mostly fall in the same second.
+let lastSeconds = NaN;
+let lastDateTime = '';
+
 /** Timestamp -> Go RFC3339Nano in UTC: trailing fraction zeros removed. */
 export function formatRfc3339Nano(ts: Timestamp): string {
-  const date = new Date(ts.seconds * 1000).toISOString().slice(0, 19);
-  if (ts.nanos === 0) return `${date}Z`;
-  return `${date}.${String(ts.nanos).padStart(9, '0').replace(/0+$/, '')}Z`;
+  if (ts.seconds !== lastSeconds) {
+    lastDateTime = new Date(ts.seconds * 1000).toISOString().slice(0, 19);
+    lastSeconds = ts.seconds;
+  }
+  if (ts.nanos === 0) return `${lastDateTime}Z`;
+  let fraction = ts.nanos;
+  let digits = 9;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    digits--;
+  }
+  return `${lastDateTime}.${String(fraction).padStart(digits, '0')}Z`;
 }
 
 /** Decimal nanoseconds since the epoch (as legacy JSON prints) -> Timestamp. */

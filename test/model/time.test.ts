@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { isRfc3339, parseRfc3339 } from '../../src/model/time.js';
+import { formatRfc3339Nano, isRfc3339, parseRfc3339 } from '../../src/model/time.js';
 import { runs } from '../property/support.js';
 
 const accepts = (text: string): boolean => {
@@ -27,6 +27,38 @@ describe('isRfc3339 (the replay scanner timestamp check)', () => {
         expect(accepts(text), text).to.equal(parseRfc3339(text) !== undefined);
       }),
       runs(5000),
+    );
+  });
+});
+
+describe('formatRfc3339Nano', () => {
+  // What Go's RFC3339Nano prints, the plain way: the ISO date and time, then the nanoseconds without trailing zeros.
+  const plain = (seconds: number, nanos: number) => {
+    const date = new Date(seconds * 1000).toISOString().slice(0, 19);
+    return nanos === 0 ? `${date}Z` : `${date}.${String(nanos).padStart(9, '0').replace(/0+$/, '')}Z`;
+  };
+
+  it('prints Tracee timestamps as Go does: whole seconds, and fractions with leading and trailing zeros', () => {
+    expect(formatRfc3339Nano({ seconds: 1772446482, nanos: 933380075 })).to.equal('2026-03-02T10:14:42.933380075Z');
+    expect(formatRfc3339Nano({ seconds: 1772446482, nanos: 0 })).to.equal('2026-03-02T10:14:42Z');
+    expect(formatRfc3339Nano({ seconds: 1772446482, nanos: 5 })).to.equal('2026-03-02T10:14:42.000000005Z');
+    expect(formatRfc3339Nano({ seconds: 1772446482, nanos: 120000000 })).to.equal('2026-03-02T10:14:42.12Z');
+    expect(formatRfc3339Nano({ seconds: 0, nanos: 500 })).to.equal('1970-01-01T00:00:00.0000005Z');
+  });
+
+  it('agrees with the plain way on generated timestamps, runs in the same second included', () => {
+    const second = fc.integer({ min: 0, max: 4102444799 }); // up to 2099
+    const nanos = fc.oneof(fc.integer({ min: 0, max: 999_999_999 }), fc.constantFrom(0, 1, 10, 100_000_000, 999_999_990));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(second, nanos, fc.boolean()), { minLength: 1, maxLength: 20 }), (stamps) => {
+        let last = 0;
+        for (const [s, n, sameSecond] of stamps) {
+          const seconds = sameSecond ? last : s;
+          last = seconds;
+          expect(formatRfc3339Nano({ seconds, nanos: n })).to.equal(plain(seconds, n));
+        }
+      }),
+      runs(300),
     );
   });
 });
