@@ -60,11 +60,15 @@ function checkersOf(definition: AnyDefinition): Checkers {
   return c;
 }
 
-/** Compiles the definition's schemas now (its config section's and its state snapshot's), throwing what ajv refuses. */
+/**
+ * Compiles the definition's schemas now (its config section's and its state snapshot's), each
+ * first checked against JSON Schema's meta-schema, throwing what ajv refuses: for a definition
+ * from a user's module, when it is loaded.
+ */
 export function compileSchemas(definition: AnyDefinition): void {
   const c = checkersOf(definition);
-  c.section.compile();
-  c.snapshot.compile();
+  c.section.compile({ checkSchema: true });
+  c.snapshot.compile({ checkSchema: true });
 }
 
 export class HostedSignature implements Signature {

@@ -25,7 +25,7 @@ const SELECTOR = {
 };
 
 /** What a definition must look like beyond `create` (checked before anything of it runs). */
-const DEFINITION_SCHEMA = {
+export const DEFINITION_SCHEMA = {
   type: 'object',
   required: ['metadata', 'selectedEvents'],
   properties: {
