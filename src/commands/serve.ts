@@ -10,6 +10,7 @@ import type { Readiness } from '../metrics/metrics.js';
 import { FindingWriter } from '../sources/finding-writer.js';
 import { DEFAULT_LISTEN, formatAddress, isLoopback, parseAddress } from '../server/listen-address.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAMS, SHUTDOWN_GRACE_MS, ServerError, startServer, type StartFailure, type TlsFiles } from '../server/server.js';
+import { TransportFailure } from '../server/transport.js';
 import { ioReason } from '../sources/io-errors.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configOrExit } from './config-option.js';
 import { loggerFromOptions, metricsAddressFromOptions, OPERATE_OPTIONS, operateHelp, startMetrics } from './operate-options.js';
@@ -149,6 +150,12 @@ export async function serveCommand(args: string[]): Promise<number> {
       grpcLog: grpcLine,
     });
   } catch (e) {
+    if (e instanceof TransportFailure) {
+      await runtime.stop();
+      log.error(`${e.message}; this is a bug, please report it; --grpc-thread off serves without that thread`);
+      await endpoint?.server.close();
+      return EXIT.INTERNAL;
+    }
     if (!(e instanceof ServerError)) throw e;
     await runtime.stop();
     log.error(e.message);
@@ -180,7 +187,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let failure: Error | undefined;
   const signal = await Promise.race([signalled, server.failed.catch((e: Error) => ((failure = e), 'failure'))]);
   readiness = { ready: false, reason: `stopping (${signal})` };
-  if (failure) log.error(`${failure.message}; stopping (hosts must reconnect to another instance); this is a bug, please report it`);
+  if (failure) log.error(`${failure.message}; stopping (hosts must reconnect to another instance); this is a bug, please report it; --grpc-thread off serves without that thread`);
   else log.info(`${signal}: stopping; answering the batches already received`, { signal });
   const { forced } = await server.stop();
   await runtime.stop();

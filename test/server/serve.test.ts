@@ -11,7 +11,7 @@ import { parseAddress } from '../../src/server/listen-address.js';
 import { decodeFindingBatch, encodeEventBatch, healthServiceDefinition, type FindingBatch } from '../../src/wire/services.js';
 import { currentJson } from '../../src/encode/current-json.js';
 import { encodeProtoEvent } from '../../src/wire/event-encoder.js';
-import { batchOf, event, run, runToEnd, serve, tempDir, type Served } from './helpers.js';
+import { batchOf, BIN, event, run, runToEnd, serve, tempDir, type Served } from './helpers.js';
 import { CURRENT, LEGACY } from './examples.js';
 
 interface StreamResult {
@@ -314,6 +314,37 @@ describe('tracee-sig serve --grpc-thread', function () {
       expect(served.stderr(), choice).to.contain(ownThread ? '; gRPC on a thread of its own)' : "; gRPC on the signatures' thread)");
     }
   });
+
+  // A fault in the thread itself, injected with Node's own --require (a preload that throws only
+  // on a worker thread): serve says so, stops in order, removes its socket and exits 70.
+  for (const [when, env] of [
+    ['at start', {}],
+    ['while serving', { FAIL_LATER: '800' }],
+  ] as const) {
+    it(`a gRPC thread that fails ${when}: exit 70, saying so and what to do`, async () => {
+      const preload = path.join(dir, 'fault.js');
+      fs.writeFileSync(
+        preload,
+        "if (!require('node:worker_threads').isMainThread) {\n" +
+          "  if (process.env.FAIL_LATER) setTimeout(() => { throw new Error('injected fault'); }, Number(process.env.FAIL_LATER));\n" +
+          "  else throw new Error('injected fault');\n}\n",
+      );
+      const socket = path.join(dir, 'f.sock');
+      const child = spawn(process.execPath, ['--require', preload, BIN, 'serve', '--listen', `unix://${socket}`, '--log-format', 'text', '--grpc-thread', 'on'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, ...env },
+      });
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code, stderr).to.equal(70);
+      expect(stderr).to.match(/tracee-sig serve: the gRPC thread failed: Error: injected fault/);
+      expect(stderr).to.contain('--grpc-thread off serves without that thread');
+      if (when === 'while serving') expect(stderr).to.match(/listening on [\s\S]*stopped: 0 stream\(s\)/);
+      else expect(stderr).not.to.contain('listening on');
+      expect(fs.existsSync(socket)).to.equal(false);
+    });
+  }
 
   it('refuses a value it does not know with exit 2 and one line', async () => {
     const r = await runToEnd(['serve', '--grpc-thread', 'maybe']);
