@@ -150,17 +150,11 @@ export async function serveCommand(args: string[]): Promise<number> {
       grpcLog: grpcLine,
     });
   } catch (e) {
-    if (e instanceof TransportFailure) {
-      await runtime.stop();
-      log.error(`${e.message}; this is a bug, please report it; --grpc-thread off serves without that thread`);
-      await endpoint?.server.close();
-      return EXIT.INTERNAL;
-    }
-    if (!(e instanceof ServerError)) throw e;
+    if (!(e instanceof ServerError || e instanceof TransportFailure)) throw e;
     await runtime.stop();
-    log.error(e.message);
+    log.error(e instanceof ServerError ? e.message : `${e.message}; ${THREAD_FAILED}`);
     await endpoint?.server.close();
-    return START_FAILURE_EXIT[e.failure];
+    return e instanceof ServerError ? START_FAILURE_EXIT[e.failure] : EXIT.INTERNAL;
   }
   // No event can arrive between startServer resolving and these lines (no I/O
   // runs in between), so the latency histogram sees every dispatch.
@@ -187,7 +181,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let failure: Error | undefined;
   const signal = await Promise.race([signalled, server.failed.catch((e: Error) => ((failure = e), 'failure'))]);
   readiness = { ready: false, reason: `stopping (${signal})` };
-  if (failure) log.error(`${failure.message}; stopping (hosts must reconnect to another instance); this is a bug, please report it; --grpc-thread off serves without that thread`);
+  if (failure) log.error(`${failure.message}; stopping (hosts must reconnect to another instance); ${THREAD_FAILED}`);
   else log.info(`${signal}: stopping; answering the batches already received`, { signal });
   const { forced } = await server.stop();
   await runtime.stop();
@@ -208,6 +202,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (failure) return EXIT.INTERNAL;
   return logError ? EXIT.IO_ERROR : EXIT.OK;
 }
+
+const THREAD_FAILED = 'this is a bug, please report it; --grpc-thread off serves without that thread';
 
 const START_FAILURE_EXIT: Record<StartFailure, number> = {
   'tls-unreadable': EXIT.NO_INPUT,

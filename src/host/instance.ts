@@ -13,7 +13,7 @@ import { Interner } from '../sdk/interner.js';
 import { DedupWindow } from './dedup.js';
 import { allowlistInterceptor, compose, dedupInterceptor, type Dispatch, type Interceptor } from './interceptors.js';
 import { HOST_FORMATS } from './formats.js';
-import { schemaChecker, type SchemaChecker } from './schema.js';
+import { checkMetaSchema, schemaChecker, type SchemaChecker } from './schema.js';
 import { sectionSchema, splitSection } from './signature-section.js';
 
 const DEDUP_SCHEMA: JsonSchema = {
@@ -61,14 +61,16 @@ function checkersOf(definition: AnyDefinition): Checkers {
 }
 
 /**
- * Compiles the definition's schemas now (its config section's and its state snapshot's), each
- * first checked against JSON Schema's meta-schema, throwing what ajv refuses: for a definition
- * from a user's module, when it is loaded.
+ * Checks the definition's schemas (its config section's and its state snapshot's) against JSON
+ * Schema's meta-schema and compiles them now, throwing what ajv refuses: for a definition from a
+ * user's module, when it is loaded.
  */
 export function compileSchemas(definition: AnyDefinition): void {
+  checkMetaSchema(sectionSchema(definition));
+  checkMetaSchema(snapshotSchema(definition));
   const c = checkersOf(definition);
-  c.section.compile({ checkSchema: true });
-  c.snapshot.compile({ checkSchema: true });
+  c.section.compile();
+  c.snapshot.compile();
 }
 
 export class HostedSignature implements Signature {

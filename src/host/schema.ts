@@ -5,38 +5,37 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { JsonSchema, SchemaFormat } from '../sdk/signature.js';
 
-/**
- * The problems with `data` against one schema, none when it is valid. `compile({ checkSchema })`
- * compiles it now; with checkSchema, the schema itself is first checked against JSON Schema's
- * meta-schema (what a schema from a user's signature module needs; ours are checked by the tests).
- */
-export type SchemaChecker = ((data: unknown) => string[]) & { compile(options?: { checkSchema?: boolean }): void };
+/** The problems with `data` against one schema, none when it is valid; `compile()` compiles it now. */
+export type SchemaChecker = ((data: unknown) => string[]) & { compile(): void };
 
 /**
  * A checker for one schema. `useDefaults` fills in `default`s. Compiled at its first use (or
  * `compile()`): compiling is most of a command's start-up, and some schemas (state snapshots) are
- * never needed by a run. The meta-schema check is left to `compile({ checkSchema: true })`: it
- * doubles the compile time.
+ * never needed by a run. The schema itself is not checked against JSON Schema's meta-schema here
+ * (that doubles the compile time): `checkMetaSchema` does it for schemas from users.
  */
 export function schemaChecker(schema: JsonSchema, formats: Record<string, SchemaFormat> = {}, options: { useDefaults?: boolean } = {}): SchemaChecker {
   let validate: ValidateFunction | undefined;
-  const compiled = (checkSchema = false) => (validate ??= compile(schema, formats, options.useDefaults ?? false, checkSchema));
+  const compiled = () => (validate ??= compile(schema, formats, options.useDefaults ?? false));
   const check = (data: unknown) => {
     const v = compiled();
     return v(data) ? [] : [...new Set((v.errors ?? []).map((e) => describeError(e, data, formats)))];
   };
-  return Object.assign(check, {
-    compile: (o: { checkSchema?: boolean } = {}) => {
-      if (o.checkSchema && validate) compile(schema, formats, false, true); // compiled unchecked before: check it now
-      compiled(o.checkSchema);
-    },
-  });
+  return Object.assign(check, { compile: () => void compiled() });
 }
 
-function compile(schema: JsonSchema, formats: Record<string, SchemaFormat>, useDefaults: boolean, checkSchema: boolean): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, useDefaults, validateSchema: checkSchema });
+function compile(schema: JsonSchema, formats: Record<string, SchemaFormat>, useDefaults: boolean): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, useDefaults, validateSchema: false });
   for (const [name, f] of Object.entries(formats)) ajv.addFormat(name, { type: 'string', validate: f.validate });
   return ajv.compile(schema);
+}
+
+/**
+ * Throws "schema is invalid: …" unless `schema` is a valid JSON Schema (checked against the
+ * meta-schema): for a schema from a user's signature module; ours are checked by the tests.
+ */
+export function checkMetaSchema(schema: JsonSchema): void {
+  new Ajv({ strict: true, allowUnionTypes: true }).validateSchema(schema, true);
 }
 
 /** JSON pointer segments -> `a.b[0]["odd.key"]`. */

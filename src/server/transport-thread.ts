@@ -34,7 +34,7 @@ interface Relay {
 }
 
 const port = parentPort!;
-const outbox = new Outbox<FromThread>(port, setImmediate);
+const outbox = new Outbox<FromThread>(port);
 const post = (m: FromThread, transfer?: ArrayBuffer[]) => outbox.post(m, transfer);
 const toMain = (...args: unknown[]) => post({ op: 'log', line: args.map(String).join(' ') });
 grpc.setLogger({ error: toMain, info: toMain, debug: toMain });
