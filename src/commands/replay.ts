@@ -11,7 +11,7 @@ import type { Readiness } from '../metrics/metrics.js';
 import { FindingWriter } from '../sources/finding-writer.js';
 import { SCAN_AHEAD_MIN_BYTES, SCAN_AHEAD_MIN_SHARE, worthScanningAhead } from '../sources/scan-ahead.js';
 import { ioReason } from '../sources/io-errors.js';
-import { checkInputs, DEFAULT_MAX_LINE_BYTES, emptyResult, replay, type ReplayResult } from '../sources/replay.js';
+import { checkInputs, DEFAULT_MAX_LINE_BYTES, emptyResult, replay, type ReplayResult, stoppedAt } from '../sources/replay.js';
 import { printable } from '../log/printable.js';
 import { groupDigits, perSecond, progressLine, showProgress } from '../log/progress.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configOrExit } from './config-option.js';
@@ -175,12 +175,14 @@ export async function replayCommand(args: string[]): Promise<number> {
   await endpoint?.server.close();
   const notRecordings = result.inputs.filter((i) => i.nonBlank > 0 && i.events === 0).map((i) => i.label);
   const empty = result.inputs.filter((i) => i.nonBlank === 0 && !(signalled && i === result.inputs.at(-1))).map((i) => i.label);
-  const interrupted = signalled ? `interrupted by ${signalled} after ${result.stoppedAt}: the findings up to there were written, the rest of the input was not read` : undefined;
+  // (An output failure ends the replay without its result: where it stopped comes from the inputs as read.)
+  const where = result.stoppedAt ?? stoppedAt(result.inputs);
+  const interrupted = signalled ? `interrupted by ${signalled} after ${where}: the findings up to there were written, the rest of the input was not read` : undefined;
   const rate = `elapsed ${(elapsedMs / 1000).toFixed(2)} s, ${groupDigits(perSecond(host.counters.events, elapsedMs))} events/s`;
   if (!values.quiet) {
     const summary = { ...hostSummary(host), signatureCounters: { ...host.signatureCounters(), ...runtime.counters() }, inputs: positionals.length, readErrors: result.readErrors };
     if (log.format === 'json') {
-      logSummary(log, summary, { fields: { elapsedSeconds: Number((elapsedMs / 1000).toFixed(3)), eventsPerSecond: perSecond(host.counters.events, elapsedMs), ...(signalled ? { interrupted: signalled, stoppedAt: result.stoppedAt } : {}) } });
+      logSummary(log, summary, { fields: { elapsedSeconds: Number((elapsedMs / 1000).toFixed(3)), eventsPerSecond: perSecond(host.counters.events, elapsedMs), ...(signalled ? { interrupted: signalled, stoppedAt: where } : {}) } });
     } else {
       const lines = summaryLines(summary);
       lines.splice(1, 0, `  ${rate}`);

@@ -605,6 +605,17 @@ function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number,
   }
   const eager = name === 'remote_addr' || name === 'container_id';
   if (!hard && !eager) return true;
+  if (ev.deferNotedItems) {
+    // Left for decodeNotedItems, on the thread that dispatches the event (it reads them there).
+    if (name === 'remote_addr' && ev.remoteAddrItem === undefined) {
+      ev.remoteAddrItem = [itemStart, c.pos, index];
+      return true;
+    }
+    if (name === 'container_id' && ev.containerIdItem === undefined) {
+      ev.containerIdItem = [itemStart, c.pos, index];
+      return true;
+    }
+  }
   let decoded: EventValue;
   try {
     const item = JSON.parse(c.buf.toString('utf8', itemStart, c.pos)) as unknown;
@@ -613,10 +624,10 @@ function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number,
     if (e instanceof DecodeError) return false;
     throw e;
   }
-  if (name === 'remote_addr' && ev.remoteAddr === undefined) {
+  if (name === 'remote_addr' && ev.remoteAddrItem === undefined) {
     ev.remoteAddr = decoded;
     ev.remoteAddrItem = [itemStart, c.pos, index];
-  } else if (name === 'container_id' && ev.containerIdArgument === undefined) {
+  } else if (name === 'container_id' && ev.containerIdItem === undefined) {
     ev.containerIdArgument = decoded;
     ev.containerIdItem = [itemStart, c.pos, index];
   }
@@ -777,6 +788,8 @@ export class ScannedEvent implements Event, LazyReads {
   remoteAddrItem: ArgumentItem | undefined;
   containerIdItem: ArgumentItem | undefined;
   private container: string | undefined;
+  /** Set by a scanner that leaves the noted items' decoding to decodeNotedItems (TraceeLineScanner's option). */
+  deferNotedItems = false;
   nameSeen = false;
   timestampSeen = false;
   containerSeen = false;
@@ -884,7 +897,7 @@ export class ScannedEvent implements Event, LazyReads {
     return this.shape === 'legacy' ? legacyArg(parsed, index, this.name) : dataValue(parsed, `data[${index}]`, this.name);
   }
 
-  /** What the scan noted, as NOTES integers from out[at]: the event again, elsewhere, by fromNotes (decoded values excepted: they are decoded again when read). */
+  /** What the scan noted, as NOTES integers from out[at]: the event again, elsewhere, by fromNotes (decoded values excepted: decodeNotedItems decodes them there). */
   writeNotes(out: Int32Array, at: number): void {
     out[at] = this.containerObjectIdAt ?? 0;
     out[at + 1] = this.flatContainerIdAt ?? 0;
@@ -924,6 +937,21 @@ export class ScannedEvent implements Event, LazyReads {
     ev.remoteAddrItem = readItem(notes, at + 9);
     ev.containerIdItem = readItem(notes, at + 12);
     return ev;
+  }
+
+  /**
+   * Decodes the first remote_addr and container_id items, when a scan noted them without decoding
+   * them (deferNotedItems): false when one does not decode, and the line is the full decoder's.
+   */
+  decodeNotedItems(): boolean {
+    try {
+      if (this.remoteAddrItem) this.remoteAddr = this.itemValue(this.remoteAddrItem);
+      if (this.containerIdItem) this.containerIdArgument = this.itemValue(this.containerIdItem);
+      return true;
+    } catch (e) {
+      if (e instanceof DecodeError) return false;
+      throw e;
+    }
   }
 
   containerStarted(): boolean {
@@ -1033,11 +1061,19 @@ function startsWithBytes(buf: Buffer, from: number, to: number, prefix: Buffer):
 export class TraceeLineScanner {
   private readonly cursor = new Cursor();
 
+  /**
+   * deferNotedItems: the first remote_addr and container_id items are checked as JSON and noted,
+   * and left to the event's decodeNotedItems() to decode (replay's second thread: the thread
+   * that dispatches decodes them once, instead of both threads each decoding them).
+   */
+  constructor(private readonly options: { deferNotedItems?: boolean } = {}) {}
+
   /** The event of buf[start, end), or undefined: decode the line in full instead. */
   scan(buf: Buffer, start: number, end: number, name: string, shape: JsonShape): ScannedEvent | undefined {
     const c = this.cursor;
     c.use(buf, start, end);
     const ev = new ScannedEvent(name, shape, buf, start, end);
+    ev.deferNotedItems = this.options.deferNotedItems === true;
     if (!(shape === 'legacy' ? LEGACY_EVENT : CURRENT_EVENT)(c, 1, ev)) return undefined;
     c.ws();
     if (c.pos !== end) return undefined;

@@ -17,7 +17,7 @@ import type { Counters } from '../host/counters.js';
 import type { Event } from '../model/event.js';
 import { ioReason } from './io-errors.js';
 import { LineSplitter } from './lines.js';
-import { BLANK, type LineActions, ScanAhead, ScanAheadFailure, SKIPPED, sortLine } from './scan-ahead.js';
+import { BLANK, type LineActions, plainFile, ScanAhead, ScanAheadFailure, SKIPPED, sortLine } from './scan-ahead.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
@@ -110,6 +110,12 @@ async function* chunksOf(source: Readable): AsyncGenerator<Buffer> {
   }
 }
 
+/** Where reading stopped: "file:line", the last line read whole. */
+export function stoppedAt(inputs: InputReport[]): string {
+  const last = inputs.at(-1);
+  return last ? `${last.label}:${last.lines}` : 'before the first input';
+}
+
 /** Receives each decoded event with where it came from (label, line number). */
 export type EventSink = (event: Event, label: string, lineNo: number) => void;
 
@@ -192,12 +198,28 @@ export async function readRecordings(
     }
   };
 
+  const readFailed = (reason: string): void => {
+    result.readErrors.push(`${label}: read failed after line ${linesRead()}: ${reason}; the lines before it were replayed, the rest of this input was not`);
+  };
+
   try {
     for (const input of inputs) {
       if (options.signal?.aborted) break;
       label = input === '-' ? '<stdin>' : input;
       report = { label, bytes: 0, lines: 0, nonBlank: 0, events: 0 };
       result.inputs.push(report);
+      if (ahead && plainFile(input)) {
+        // The thread reads the file itself, and this one waits for its lines.
+        const read = await ahead.readFile(input, (bytesRead) => {
+          report.bytes = bytesRead;
+          return options.afterChunk?.() ?? Promise.resolve();
+        }, options.signal);
+        report.lines = linesRead();
+        if (options.signal?.aborted) break;
+        if (read.readError !== undefined) readFailed(read.readError);
+        report.bytes = read.bytesRead;
+        continue;
+      }
       const lines = new LineSplitter(
         maxLineBytes,
         (buf, start, end, lineNo) => {
@@ -244,7 +266,7 @@ export async function readRecordings(
         if (options.signal?.aborted) break;
         if (e instanceof ScanAheadFailure) throw e;
         await endOfInput();
-        result.readErrors.push(`${label}: read failed after line ${linesRead()}: ${ioReason(e)}; the lines before it were replayed, the rest of this input was not`);
+        readFailed(ioReason(e));
       } finally {
         options.signal?.removeEventListener('abort', stop);
         report.lines = linesRead();
@@ -256,10 +278,7 @@ export async function readRecordings(
     ahead?.close();
   }
   countSkipped();
-  if (options.signal?.aborted) {
-    const last = result.inputs.at(-1);
-    result.stoppedAt = last ? `${last.label}:${last.lines}` : 'before the first input';
-  }
+  if (options.signal?.aborted) result.stoppedAt = stoppedAt(result.inputs);
   return result;
 }
 

@@ -1,6 +1,6 @@
-// Replay on two threads: a worker (scan-worker.ts) splits, prefilters and scans
-// the lines of the chunks ahead while this thread dispatches the lines of the
-// chunk before and writes the findings. Scanning is about half of replay's CPU,
+// Replay on two threads: a worker (scan-worker.ts) reads (a plain file), splits,
+// prefilters and scans the lines of the chunks ahead while this thread dispatches
+// the lines of the chunk before and writes the findings. Scanning is about half of replay's CPU,
 // and it needs no state from dispatch, so the two overlap. Each chunk comes back
 // with one record per line (what to do with it and, for a scanned line, the
 // scanner's notes), and this thread does with it exactly what a one-thread
@@ -22,10 +22,10 @@ export const DECODE = 3;
 export const OVERSIZED = 4; // start = the line's size
 export const RECORD = 6 + NOTES;
 
-/** Input handed to the worker at a time (fs reads are 1 MiB; gunzip's 16 KiB pieces are gathered). */
-const CHUNK_BYTES = 1 << 20;
-/** Chunks handed on before waiting for the oldest: enough to keep the worker busy, and memory bounded. */
-const MAX_AHEAD = 6;
+/** Input handed to the worker at a time (fs reads are 1 MiB; gunzip's 16 KiB pieces are gathered), or read by it. */
+export const CHUNK_BYTES = 1 << 20;
+/** Chunks handed on (or read by the worker) before waiting for the oldest: enough to keep the worker busy, and memory bounded. */
+export const MAX_AHEAD = 6;
 
 /** auto: inputs this long in all, at least. A second thread costs its start (about 50 ms). */
 export const SCAN_AHEAD_MIN_BYTES = 16 << 20;
@@ -93,15 +93,33 @@ export function peekLines(file: string, selected: Set<string>): { lines: number;
   return { lines, scanned };
 }
 
+/** A regular file that is not gzip: the worker reads it itself (ScanAhead.readFile). */
+export function plainFile(input: string): boolean {
+  if (input === '-' || !fs.statSync(input, { throwIfNoEntry: false })?.isFile()) return false;
+  const head = Buffer.alloc(2);
+  try {
+    const fd = fs.openSync(input, 'r');
+    try {
+      return fs.readSync(fd, head, 0, 2, 0) < 2 || !(head[0] === 0x1f && head[1] === 0x8b);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false; // read the usual way, which says what is wrong
+  }
+}
+
 export interface WorkerOptions {
   selected: string[] | undefined;
   maxLineBytes: number;
 }
 
-/** A chunk of input, or (no chunk) the end of one input. */
+/** A chunk of input, or (no chunk) the end of one input; or a plain file for the worker to read; or a batch of it taken. */
 export interface ToWorker {
   chunk?: ArrayBuffer;
   length?: number;
+  file?: string;
+  taken?: true;
 }
 
 /** The worker's answer to a ToWorker. */
@@ -117,6 +135,14 @@ export interface Batch {
   names: string[];
   /** Lines skipped by the prefilter so far, by event name. */
   skipped: [string, number][];
+  /** Of a file the worker reads: bytes read so far; done on its last batch, with the reason when a read failed. */
+  file?: { bytesRead: number; done: boolean; readError?: string };
+}
+
+/** How a file read by the worker ended: its bytes, and the reason when a read failed part way. */
+export interface FileRead {
+  bytesRead: number;
+  readError?: string;
 }
 
 /** What replay does with each line; called in line order. */
@@ -169,6 +195,8 @@ export class ScanAhead {
   private gathering: Buffer | undefined;
   private gathered = 0;
   private readonly names: string[] = [];
+  /** The file the worker reads, while it does. */
+  private reading: { afterBatch: (bytesRead: number) => Promise<void>; end: (read: FileRead | Error) => void } | undefined;
   /** Lines of the current input delivered so far. */
   lines = 0;
   /** Lines the worker's prefilter skipped, by event name, as of the last batch delivered. */
@@ -181,22 +209,20 @@ export class ScanAhead {
     // (a recording piped in slowly gets its findings without waiting for more of it).
     this.worker.on('message', (b: Batch) => {
       if (this.closed || this.failure) return;
+      if (b.file) return this.fileBatch(b, b.file);
       this.ahead--;
       try {
         this.deliver(b);
       } catch (e) {
-        this.failure = new ScanAheadFailure(`replay failed on a line the scan-ahead thread handed back: ${(e as Error).message}`, { cause: e });
+        this.fail(new ScanAheadFailure(`replay failed on a line the scan-ahead thread handed back: ${(e as Error).message}`, { cause: e }));
+        return;
       }
       if (this.ahead === 0 && this.gathered > 0) this.handOn(); // the worker is idle: give it what has come in
       this.wakeUp();
     });
-    this.worker.on('error', (e) => {
-      this.failure ??= new ScanAheadFailure(`the scan-ahead thread failed: ${e.message}`, { cause: e });
-      this.wakeUp();
-    });
+    this.worker.on('error', (e) => this.fail(new ScanAheadFailure(`the scan-ahead thread failed: ${e.message}`, { cause: e })));
     this.worker.on('exit', (code) => {
-      if (!this.closed) this.failure ??= new ScanAheadFailure(`the scan-ahead thread stopped (exit code ${code})`);
-      this.wakeUp();
+      if (!this.closed) this.fail(new ScanAheadFailure(`the scan-ahead thread stopped (exit code ${code})`));
     });
   }
 
@@ -221,6 +247,51 @@ export class ScanAhead {
     }
     if (this.ahead === 0 && this.gathered > 0) this.handOn();
     while (this.ahead >= MAX_AHEAD) await this.answer();
+  }
+
+  /**
+   * Replays a plain file (not gzip) that the worker reads itself. `afterBatch` is called with the
+   * bytes read after each batch is delivered (the output's backpressure: the worker reads on when
+   * it resolves; when it throws, that error ends the read). Resolves after the file's last line
+   * was delivered, or at once when `signal` aborts.
+   */
+  readFile(file: string, afterBatch: (bytesRead: number) => Promise<void>, signal?: AbortSignal): Promise<FileRead> {
+    this.throwIfFailed();
+    return new Promise<FileRead>((resolve, reject) => {
+      const stop = (): void => {
+        this.reading = undefined;
+        resolve({ bytesRead: 0 });
+      };
+      if (signal?.aborted) return stop();
+      signal?.addEventListener('abort', stop, { once: true });
+      this.reading = {
+        afterBatch,
+        end: (read) => {
+          signal?.removeEventListener('abort', stop);
+          this.reading = undefined;
+          if (read instanceof Error) reject(read);
+          else resolve(read);
+        },
+      };
+      this.worker.postMessage({ file } satisfies ToWorker);
+    });
+  }
+
+  /** A batch of the file the worker reads: delivered, then taken (after the caller's afterBatch). */
+  private fileBatch(b: Batch, file: NonNullable<Batch['file']>): void {
+    const reading = this.reading;
+    if (!reading) return; // the read was stopped: the rest is not delivered
+    try {
+      this.deliver(b);
+    } catch (e) {
+      this.fail(new ScanAheadFailure(`replay failed on a line the scan-ahead thread handed back: ${(e as Error).message}`, { cause: e }));
+      return;
+    }
+    if (file.done) return reading.end({ bytesRead: file.bytesRead, readError: file.readError });
+    reading.afterBatch(file.bytesRead).then(
+      () => this.worker.postMessage({ taken: true } satisfies ToWorker),
+      (e: unknown) => reading.end(e instanceof Error ? e : new Error(String(e))),
+    );
   }
 
   /** End of one input: its last line, and every line of it delivered. */
@@ -254,6 +325,13 @@ export class ScanAhead {
     this.throwIfFailed();
   }
 
+  /** The first failure stops everything: whoever waits gets it. */
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.reading?.end(this.failure);
+    this.wakeUp();
+  }
+
   private wakeUp(): void {
     const wake = this.wake;
     this.wake = undefined;
@@ -282,7 +360,11 @@ export class ScanAhead {
         case SCANNED: {
           const nameAndShape = r[at + 5];
           const shape = nameAndShape & 1 ? 'legacy' : 'current';
-          a.scanned(ScannedEvent.fromNotes(this.names[nameAndShape >> 1], shape, bufs[r[at + 2]], r[at + 3], r[at + 4], r, at + 6), lineNo);
+          const buf = bufs[r[at + 2]];
+          const event = ScannedEvent.fromNotes(this.names[nameAndShape >> 1], shape, buf, r[at + 3], r[at + 4], r, at + 6);
+          // The items the worker left to decode here: one that does not decode sends the line to the full decoder.
+          if (event.decodeNotedItems()) a.scanned(event, lineNo);
+          else a.decode(buf, r[at + 3], r[at + 4], lineNo);
           break;
         }
         case DECODE:

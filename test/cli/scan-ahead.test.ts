@@ -4,7 +4,7 @@
 // stdin still gets its findings as they come; and auto takes the thread only
 // where it pays.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -44,6 +44,7 @@ function awkwardRecording(shape: 'current' | 'legacy'): string {
     if (i % 911 === 0) out.push(l + '\r'); // CRLF
     if (i % 1201 === 0) out.push(JSON.stringify(JSON.parse(l), null, 1).replace(/\n/g, '')); // another layout: the full decoder's
     if (i % 1777 === 0) out.push(`{"pad":"${'x'.repeat(300_000)}"}`); // over --max-line-bytes 200000
+    if (i % 1319 === 0 && l.includes('"sa_family":"AF_INET"')) out.push(l.replace('"sa_family":"AF_INET"', '"sa_family":true')); // a remote_addr the decoder refuses
   }
   return out.join('\n'); // the last line without a newline
 }
@@ -73,6 +74,7 @@ describe('replay --scan-thread (a second thread reads lines ahead)', function ()
       const r = await bothWays(['--max-line-bytes', '200000', file]);
       expect(r.stdout).to.not.equal('');
       expect(r.stderr).to.contain(`${file}:502: not valid JSON`);
+      expect(r.stderr).to.match(/sa_family: expected a family name, got boolean true/);
       expect(r.stderr).to.match(/exceeds the maximum of 200000 bytes/);
       await bothWays(['--max-line-bytes', '200000', gz, file]);
       // A read failing part way (gzip cut short): the lines before it, then the error, the same way.
@@ -82,6 +84,93 @@ describe('replay --scan-thread (a second thread reads lines ahead)', function ()
       expect(cutRun.stderr).to.match(/cut\.json\.gz: read failed after line [1-9]\d*: the gzip data ends early/);
       await bothWays(['--max-line-bytes', '200000', '-'], text);
     }
+  });
+
+  describe('a plain file, read by the thread itself', () => {
+    /** An all-selected recording of about `mib` MiB: some 15% of its lines make a finding. */
+    const selectedFile = (name: string, mib: number): string => {
+      const lines: string[] = [];
+      let bytes = 0;
+      for (const e of generate({ shape: 'current', mix: 'selected', events: 1 << 30, seed: 5 })) {
+        const l = line(e, 'current');
+        lines.push(l);
+        bytes += l.length + 1;
+        if (bytes >= mib << 20) break;
+      }
+      return tmp.file(name, lines.join('\n') + '\n');
+    };
+
+    it('reads no further ahead of a stdout nobody reads than a few chunks, and loses nothing once it is read', async () => {
+      const file = selectedFile('big.json', 24);
+      const expected = await runCli(['replay', '-q', '--scan-thread', 'off', file]);
+      const child = spawn(process.execPath, [BIN, 'replay', '--progress', '--scan-thread', 'on', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      after(() => child.kill());
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // stdout is not read yet: once the pipe is full, the replay must wait, and the thread with it.
+      const deadline = Date.now() + 20_000;
+      const progress = /([\d.]+) (B|KiB|MiB) of [\d.]+ MiB, /g; // "7.0 MiB of 24.0 MiB, …"
+      while ((stderr.match(progress) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const shown = [...stderr.matchAll(progress)].map((m) => Number(m[1]) * (m[2] === 'MiB' ? 1 << 20 : m[2] === 'KiB' ? 1024 : 1));
+      expect(shown.length, stderr).to.be.at.least(2);
+      expect(shown.at(-1)!, 'bytes read while stdout was not read').to.be.below(12 << 20);
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code, stderr).to.equal(0);
+      expect(stdout).to.equal(expected.stdout);
+    });
+
+    it('SIGINT while stdout is not read, then its reader gone: says where it stopped (file:line), either way', async () => {
+      const file = selectedFile('big.json', 8);
+      for (const thread of ['off', 'on']) {
+        const child = spawn(process.execPath, [BIN, 'replay', '--progress', '--scan-thread', thread, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+        after(() => child.kill());
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const deadline = Date.now() + 20_000;
+        while (!/ MiB of /.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        child.kill('SIGINT');
+        await new Promise((r) => setTimeout(r, 300));
+        child.stdout.destroy(); // the reader goes: the findings waiting for it cannot be written
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        expect(code, stderr).to.equal(74);
+        expect(stderr, `--scan-thread ${thread}`).to.match(new RegExp(`interrupted by SIGINT after ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:[1-9]\\d*: the findings up to there were written`));
+        expect(stderr).to.contain('cannot write findings to stdout: the reader closed the pipe');
+      }
+    });
+
+    it('a read failing part way: the lines before it replayed, then the error (file:line), exit 74', async () => {
+      const file = selectedFile('rec.json', 4);
+      // Node's own --require injects the fault: the thread's third read of the file fails.
+      const preload = tmp.file('eio.js', [
+        "const { isMainThread } = require('node:worker_threads');",
+        'if (!isMainThread) {',
+        "  const fs = require('node:fs');",
+        '  const readSync = fs.readSync;',
+        '  let reads = 0;',
+        "  fs.readSync = function (...args) { if (++reads === 3) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }); return readSync.apply(this, args); };",
+        '}',
+      ].join('\n'));
+      const r = spawnSync(process.execPath, ['--require', preload, BIN, 'replay', '--scan-thread', 'on', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      expect(r.status, r.stderr).to.equal(74);
+      const failed = /rec\.json: read failed after line (\d+): EIO: i\/o error, read \(EIO\); the lines before it were replayed, the rest of this input was not/.exec(r.stderr);
+      expect(failed, r.stderr).to.not.equal(null);
+      // Two MiB were read: their whole lines replayed as one thread replays them.
+      const twoMiB = fs.readFileSync(file).subarray(0, 2 << 20);
+      const whole = twoMiB.subarray(0, twoMiB.lastIndexOf(10) + 1);
+      const expected = await runCli(['replay', '-q', '--scan-thread', 'off', tmp.file('first.json', whole)]);
+      expect(r.stdout.startsWith(expected.stdout), 'the findings of the lines read').to.equal(true);
+      expect(r.stdout.length).to.be.greaterThan(0);
+      expect(Number(failed![1])).to.equal(whole.toString().split('\n').length); // the last line, cut short, counted too
+    });
+
+    it('output failing part way (/dev/full): the same error and exit as one thread', async function () {
+      if (!fs.existsSync('/dev/full')) this.skip();
+      const r = await bothWays(['-q', '--output-file', '/dev/full', selectedFile('rec.json', 4)]);
+      expect(r.status).to.equal(74);
+      expect(r.stderr).to.contain('cannot write findings to /dev/full: no space left on the device');
+    });
   });
 
   it('writes the findings of a slowly piped recording as they come, before the input ends (either way)', async () => {
