@@ -9,7 +9,7 @@ import { hostSummary, summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js'
 import { logSummary } from '../log/summary.js';
 import type { Readiness } from '../metrics/metrics.js';
 import { FindingWriter } from '../sources/finding-writer.js';
-import { SCAN_AHEAD_MIN_BYTES, SCAN_AHEAD_MIN_SHARE, worthScanningAhead } from '../sources/scan-ahead.js';
+import { SCAN_AHEAD_MIN_BYTES, SCAN_AHEAD_MIN_SHARE, ScanAheadFailure, worthScanningAhead } from '../sources/scan-ahead.js';
 import { ioReason } from '../sources/io-errors.js';
 import { checkInputs, DEFAULT_MAX_LINE_BYTES, emptyResult, replay, type ReplayResult, stoppedAt } from '../sources/replay.js';
 import { printable } from '../log/printable.js';
@@ -153,6 +153,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     ? showProgress(io().stderr, 'tracee-sig replay: ', () => progressLine({ inputs: result.inputs, counters: host.counters, totalBytes, elapsedMs: performance.now() - started }))
     : undefined;
   let writeError: unknown;
+  let threadFailure: ScanAheadFailure | undefined;
   try {
     readiness = { ready: true };
     const scanAhead = scanThread === 'on' || (scanThread === 'auto' && worthScanningAhead(positionals, host.selectedNames()));
@@ -163,12 +164,19 @@ export async function replayCommand(args: string[]): Promise<number> {
     await runtime.stop();
     await writer.finish(out !== io().stdout);
   } catch (e) {
-    if (!writer.error) throw e; // not an output failure: a bug, reported as internal
-    writeError = writer.error;
+    if (e instanceof ScanAheadFailure && !writer.error) threadFailure = e;
+    else if (!writer.error) throw e; // not an output failure: a bug, reported as internal
+    else writeError = writer.error;
   } finally {
     progress?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+  if (threadFailure) {
+    // (The findings made before it were written as their lines were: see linesHandled.)
+    await endpoint?.server.close();
+    log.error(`${threadFailure.message}; this is a bug, please report it; --scan-thread off replays without that thread`);
+    return EXIT.INTERNAL;
   }
   const elapsedMs = performance.now() - started;
 

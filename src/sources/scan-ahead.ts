@@ -1,7 +1,7 @@
 // Replay on two threads: a worker (scan-worker.ts) reads (a plain file), splits,
 // prefilters and scans the lines of the chunks ahead while this thread dispatches
-// the lines of the chunk before and writes the findings. Scanning is about half of replay's CPU,
-// and it needs no state from dispatch, so the two overlap. Each chunk comes back
+// the lines of the chunk before and writes the findings. Scanning is about half
+// of replay's CPU, and it needs no state from dispatch, so the two overlap. Each chunk comes back
 // with one record per line (what to do with it and, for a scanned line, the
 // scanner's notes), and this thread does with it exactly what a one-thread
 // replay does with the same line, in the same order: same counts, findings and
@@ -211,12 +211,7 @@ export class ScanAhead {
       if (this.closed || this.failure) return;
       if (b.file) return this.fileBatch(b, b.file);
       this.ahead--;
-      try {
-        this.deliver(b);
-      } catch (e) {
-        this.fail(new ScanAheadFailure(`replay failed on a line the scan-ahead thread handed back: ${(e as Error).message}`, { cause: e }));
-        return;
-      }
+      if (!this.delivered(b)) return;
       if (this.ahead === 0 && this.gathered > 0) this.handOn(); // the worker is idle: give it what has come in
       this.wakeUp();
     });
@@ -281,12 +276,7 @@ export class ScanAhead {
   private fileBatch(b: Batch, file: NonNullable<Batch['file']>): void {
     const reading = this.reading;
     if (!reading) return; // the read was stopped: the rest is not delivered
-    try {
-      this.deliver(b);
-    } catch (e) {
-      this.fail(new ScanAheadFailure(`replay failed on a line the scan-ahead thread handed back: ${(e as Error).message}`, { cause: e }));
-      return;
-    }
+    if (!this.delivered(b)) return;
     if (file.done) return reading.end({ bytesRead: file.bytesRead, readError: file.readError });
     reading.afterBatch(file.bytesRead).then(
       () => this.worker.postMessage({ taken: true } satisfies ToWorker),
@@ -323,6 +313,17 @@ export class ScanAhead {
   private async answer(): Promise<void> {
     await new Promise<void>((resolve) => (this.wake = resolve));
     this.throwIfFailed();
+  }
+
+  /** Delivers a batch's lines; false when that failed (a bug: the replay stops with it). */
+  private delivered(b: Batch): boolean {
+    try {
+      this.deliver(b);
+      return true;
+    } catch (e) {
+      this.fail(new ScanAheadFailure(`replay failed on a line the scan-ahead thread handed back: ${(e as Error).message}`, { cause: e }));
+      return false;
+    }
   }
 
   /** The first failure stops everything: whoever waits gets it. */

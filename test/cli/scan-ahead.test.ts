@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { generate, line } from '../../bench/generate.js';
 import { peekLines, SCAN_AHEAD_MIN_BYTES, worthScanningAhead } from '../../src/sources/scan-ahead.js';
-import { BIN, REFERENCE_EXAMPLES, ROOT, runCli, tempDir, type Run } from '../support/cli.js';
+import { BIN, REFERENCE_EXAMPLES, ROOT, runCli, tempDir, tracee, type Run } from '../support/cli.js';
 
 const SELECTED = new Set(['sched_process_exec', 'security_socket_connect', 'container_remove']);
 const FIXTURES = fs
@@ -163,6 +163,20 @@ describe('replay --scan-thread (a second thread reads lines ahead)', function ()
       expect(r.stdout.startsWith(expected.stdout), 'the findings of the lines read').to.equal(true);
       expect(r.stdout.length).to.be.greaterThan(0);
       expect(Number(failed![1])).to.equal(whole.toString().split('\n').length); // the last line, cut short, counted too
+    });
+
+    it('the thread itself failing while it reads: the findings made are written, one line says so and what to do, exit 70, not a hang', () => {
+      const file = selectedFile('rec.json', 3);
+      // A fault that is no read error (a bug of ours), injected on the thread with --require.
+      const preload = tmp.file('bug.js', [
+        "const { isMainThread } = require('node:worker_threads');",
+        "if (!isMainThread) require('node:fs').closeSync = () => { throw new TypeError('injected bug'); };",
+      ].join('\n'));
+      const r = spawnSync(process.execPath, ['--require', preload, BIN, 'replay', '-q', '--scan-thread', 'on', file], { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 });
+      expect(r.status, r.stderr).to.equal(70);
+      // It failed closing the file, after its last batch: every finding was made, and is written.
+      expect(r.stdout).to.equal(tracee(['replay', '-q', '--scan-thread', 'off', file]).stdout);
+      expect(r.stderr).to.equal('tracee-sig replay: the scan-ahead thread failed: injected bug; this is a bug, please report it; --scan-thread off replays without that thread\n');
     });
 
     it('output failing part way (/dev/full): the same error and exit as one thread', async function () {
