@@ -17,7 +17,7 @@ import type { Counters } from '../host/counters.js';
 import type { Event } from '../model/event.js';
 import { ioReason } from './io-errors.js';
 import { LineSplitter } from './lines.js';
-import { BLANK, type LineActions, plainFile, ScanAhead, ScanAheadFailure, SKIPPED, sortLine } from './scan-ahead.js';
+import { BLANK, isGzip, type LineActions, plainFile, ScanAhead, ScanAheadFailure, SKIPPED, sortLine } from './scan-ahead.js';
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
@@ -99,7 +99,7 @@ async function* chunksOf(source: Readable): AsyncGenerator<Buffer> {
       yield n.value;
     }
   }
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+  if (isGzip(head)) {
     const gunzip = zlib.createGunzip();
     const feeding = pipeline(Readable.from(all()), gunzip);
     feeding.catch(() => undefined); // the same error surfaces through the iteration below

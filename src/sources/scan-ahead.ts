@@ -77,7 +77,7 @@ export function peekLines(file: string, selected: Set<string>): { lines: number;
     } finally {
       fs.closeSync(fd);
     }
-    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    if (isGzip(head)) {
       head = zlib.gunzipSync(head.subarray(0, PEEK_BYTES / 8), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: GUNZIP_LIMIT });
     }
   } catch {
@@ -93,6 +93,11 @@ export function peekLines(file: string, selected: Set<string>): { lines: number;
   return { lines, scanned };
 }
 
+/** Whether bytes start with gzip's magic number. */
+export function isGzip(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 /** A regular file that is not gzip: the worker reads it itself (ScanAhead.readFile). */
 export function plainFile(input: string): boolean {
   if (input === '-' || !fs.statSync(input, { throwIfNoEntry: false })?.isFile()) return false;
@@ -100,7 +105,7 @@ export function plainFile(input: string): boolean {
   try {
     const fd = fs.openSync(input, 'r');
     try {
-      return fs.readSync(fd, head, 0, 2, 0) < 2 || !(head[0] === 0x1f && head[1] === 0x8b);
+      return !isGzip(head.subarray(0, fs.readSync(fd, head, 0, 2, 0)));
     } finally {
       fs.closeSync(fd);
     }

@@ -87,10 +87,16 @@ async function readFile(file: string): Promise<void> {
   let readError: string | undefined;
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
     for (;;) {
       const memory = new ArrayBuffer(CHUNK_BYTES);
-      const n = fs.readSync(fd, new Uint8Array(memory), 0, CHUNK_BYTES, null);
+      let n: number;
+      try {
+        fd ??= fs.openSync(file, 'r');
+        n = fs.readSync(fd, new Uint8Array(memory), 0, CHUNK_BYTES, null);
+      } catch (e) {
+        readError = ioReason(e); // only reading: a fault of ours elsewhere fails the thread
+        break;
+      }
       if (n === 0) break;
       bytesRead += n;
       chunk = Buffer.from(memory, 0, n);
@@ -100,8 +106,6 @@ async function readFile(file: string): Promise<void> {
       untaken++;
       while (untaken >= MAX_AHEAD) await new Promise<void>((resolve) => (taken = resolve));
     }
-  } catch (e) {
-    readError = ioReason(e);
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
