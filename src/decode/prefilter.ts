@@ -24,6 +24,8 @@ interface NameCell {
   name: string;
   selected: boolean;
   skipped: number;
+  /** Of `skipped`, those already handed on by takeSkipped(). */
+  taken: number;
 }
 
 export class Prefilter {
@@ -63,6 +65,19 @@ export class Prefilter {
   skippedByName(): Map<string, number> {
     const out = new Map<string, number>();
     for (const list of this.cells.values()) for (const c of list) if (c.skipped > 0) out.set(c.name, c.skipped);
+    return out;
+  }
+
+  /** Skipped events by name since the last call (the scan-ahead thread hands them on with each batch). */
+  takeSkipped(): [string, number][] {
+    const out: [string, number][] = [];
+    for (const list of this.cells.values()) {
+      for (const c of list) {
+        if (c.skipped === c.taken) continue;
+        out.push([c.name, c.skipped - c.taken]);
+        c.taken = c.skipped;
+      }
+    }
     return out;
   }
 
@@ -106,7 +121,7 @@ export class Prefilter {
       this.cells.set(hash, (list = []));
     }
     const name = buf.toString('latin1', from, i);
-    const cell: NameCell = { bytes: Buffer.from(buf.subarray(from, i)), name, selected: this.selected?.has(name) ?? true, skipped: 0 };
+    const cell: NameCell = { bytes: Buffer.from(buf.subarray(from, i)), name, selected: this.selected?.has(name) ?? true, skipped: 0, taken: 0 };
     list.push(cell);
     return cell;
   }

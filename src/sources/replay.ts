@@ -144,13 +144,13 @@ export async function readRecordings(
   let label = '';
   let report: InputReport = { label, bytes: 0, lines: 0, nonBlank: 0, events: 0 };
   const actions: LineActions = {
-    skipped: () => {
-      counters.lines++;
-      report.nonBlank++;
-      report.events++;
+    skipped: (count) => {
+      counters.lines += count;
+      report.nonBlank += count;
+      report.events += count;
     },
-    blank: () => {
-      counters.lines++;
+    blank: (count) => {
+      counters.lines += count;
     },
     scanned: (event, lineNo) => {
       counters.lines++;
@@ -225,8 +225,8 @@ export async function readRecordings(
         (buf, start, end, lineNo) => {
           const sorted = sortLine(prefilter, scanner, buf, start, end);
           if (typeof sorted !== 'number') actions.scanned(sorted, lineNo);
-          else if (sorted === SKIPPED) actions.skipped(lineNo);
-          else if (sorted === BLANK) actions.blank(lineNo);
+          else if (sorted === SKIPPED) actions.skipped(1);
+          else if (sorted === BLANK) actions.blank(1);
           else actions.decode(buf, start, end, lineNo);
         },
         actions.oversized,

@@ -132,13 +132,17 @@ export interface Batch {
   chunk: ArrayBuffer | undefined;
   /** Lines joined from two chunks, each in memory of its own (buffer index 1, 2, …). */
   extras: ArrayBuffer[];
+  /** One record per line that is scanned, decoded or oversized, in line order. */
   records: Int32Array;
   count: number;
+  /** Lines of the batch only counted: events the prefilter skipped, and blank lines. */
+  skippedLines: number;
+  blankLines: number;
   /** Lines of the current input split so far. */
   lines: number;
   /** Event names first seen in this batch (a record's name is an index into all names so far). */
   names: string[];
-  /** Lines skipped by the prefilter so far, by event name. */
+  /** Lines skipped by the prefilter in this batch, by event name. */
   skipped: [string, number][];
   /** Of a file the worker reads: bytes read so far; done on its last batch, with the reason when a read failed. */
   file?: { bytesRead: number; done: boolean; readError?: string };
@@ -152,8 +156,9 @@ export interface FileRead {
 
 /** What replay does with each line; called in line order. */
 export interface LineActions {
-  skipped(lineNo: number): void;
-  blank(lineNo: number): void;
+  /** `count` lines only counted: events the prefilter skipped, blank lines (where among the others does not matter). */
+  skipped(count: number): void;
+  blank(count: number): void;
   scanned(event: ScannedEvent, lineNo: number): void;
   decode(buf: Buffer, start: number, end: number, lineNo: number): void;
   oversized(lineNo: number, bytes: number): void;
@@ -166,8 +171,18 @@ export interface LineActions {
  * counted it), BLANK, DECODE (the full decoder's), or the event the scanner read from it.
  */
 export function sortLine(prefilter: Prefilter, scanner: TraceeLineScanner, buf: Buffer, start: number, end: number): ScannedEvent | number {
+  return countedLine(prefilter, buf, start, end) ?? readLine(prefilter, scanner, buf, start, end);
+}
+
+/** SKIPPED (the prefilter counted it) or BLANK: a line only counted; undefined: a line to read (readLine). */
+export function countedLine(prefilter: Prefilter, buf: Buffer, start: number, end: number): number | undefined {
   if (prefilter.skip(buf, start, end)) return SKIPPED;
   if (isBlank(buf, start, end)) return BLANK;
+  return undefined;
+}
+
+/** A line countedLine left to read (the same prefilter, straight after): the event the scanner read, or DECODE. */
+export function readLine(prefilter: Prefilter, scanner: TraceeLineScanner, buf: Buffer, start: number, end: number): ScannedEvent | number {
   // Lines in Tracee's layout are read straight from their bytes; any other goes to the full decoder.
   const name = prefilter.layoutName;
   return (name !== undefined && scanner.scan(buf, start, end, name, prefilter.layoutShape)) || DECODE;
@@ -204,8 +219,8 @@ export class ScanAhead {
   private reading: { afterBatch: (bytesRead: number) => Promise<void>; end: (read: FileRead | Error) => void } | undefined;
   /** Lines of the current input delivered so far. */
   lines = 0;
-  /** Lines the worker's prefilter skipped, by event name, as of the last batch delivered. */
-  skipped = new Map<string, number>();
+  /** Lines the worker's prefilter skipped, by event name, in the batches delivered so far. */
+  readonly skipped = new Map<string, number>();
 
   constructor(selected: Set<string> | undefined, maxLineBytes: number, private readonly actions: LineActions) {
     const options: WorkerOptions = { selected: selected && [...selected], maxLineBytes };
@@ -238,7 +253,7 @@ export class ScanAhead {
       this.post({ chunk: chunk.buffer, length: chunk.length }, [chunk.buffer]);
     } else {
       for (let from = 0; from < chunk.length; ) {
-        this.gathering ??= Buffer.from(new ArrayBuffer(Math.max(CHUNK_BYTES, chunk.length - from)));
+        this.gathering ??= Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, chunk.length - from));
         const n = chunk.copy(this.gathering, this.gathered, from);
         this.gathered += n;
         from += n;
@@ -302,10 +317,22 @@ export class ScanAhead {
     void this.worker.terminate();
   }
 
+  /**
+   * Hands what was gathered on: the gathering memory itself when mostly full, else a copy of it
+   * (the worker is idle: gunzip's pieces of 16 KiB went on one by one, and a fresh MiB for each
+   * cost more CPU than the replay).
+   */
   private handOn(): void {
-    const buffer = this.gathering!.buffer as ArrayBuffer;
+    const gathering = this.gathering!;
+    let buffer = gathering.buffer as ArrayBuffer;
+    if (this.gathered * 2 < gathering.length) {
+      const copy = Buffer.allocUnsafeSlow(this.gathered);
+      gathering.copy(copy, 0, 0, this.gathered);
+      buffer = copy.buffer as ArrayBuffer;
+    } else {
+      this.gathering = undefined;
+    }
     this.post({ chunk: buffer, length: this.gathered }, [buffer]);
-    this.gathering = undefined;
     this.gathered = 0;
   }
 
@@ -357,12 +384,6 @@ export class ScanAhead {
       const at = i * RECORD;
       const lineNo = r[at + 1];
       switch (r[at]) {
-        case SKIPPED:
-          a.skipped(lineNo);
-          break;
-        case BLANK:
-          a.blank(lineNo);
-          break;
         case SCANNED: {
           const nameAndShape = r[at + 5];
           const shape = nameAndShape & 1 ? 'legacy' : 'current';
@@ -380,8 +401,10 @@ export class ScanAhead {
           a.oversized(lineNo, r[at + 3]);
       }
     }
+    if (b.skippedLines > 0) a.skipped(b.skippedLines);
+    if (b.blankLines > 0) a.blank(b.blankLines);
+    for (const [name, n] of b.skipped) this.skipped.set(name, (this.skipped.get(name) ?? 0) + n);
     this.lines = b.lines;
-    this.skipped = new Map(b.skipped);
     a.handled();
   }
 }

@@ -31,11 +31,15 @@ async function bothWays(args: string[], input?: string | Buffer): Promise<Run> {
   return on;
 }
 
-/** Lines of several MiB (over 1 MiB chunks) with every kind of line replay treats apart. */
-function awkwardRecording(shape: 'current' | 'legacy'): string {
+/**
+ * Lines of several MiB (over 1 MiB chunks) with every kind of line replay treats apart: mostly
+ * events TRC-1013 reads ('selected'; the thread hands its chunks over as they are), or one in
+ * twenty ('realistic'; the thread copies the lines to read out of its chunks).
+ */
+function awkwardRecording(shape: 'current' | 'legacy', mix: 'selected' | 'realistic'): string {
   const out: string[] = [];
   let i = 0;
-  for (const e of generate({ shape, mix: 'selected', events: 4000, seed: 7 })) {
+  for (const e of generate({ shape, mix, events: 4000, seed: 7 })) {
     const l = line(e, shape);
     out.push(l);
     i++;
@@ -65,10 +69,11 @@ describe('replay --scan-thread (a second thread reads lines ahead)', function ()
     expect((await bothWays([tmp.file('other.json', '{"a":1}\n{"b":2}\n')])).status).to.equal(65);
   });
 
-  it('keeps findings, counts and malformed lines (file:line) across chunks, in both shapes, from a file, gzip and stdin', async () => {
+  it('keeps findings, counts and malformed lines (file:line) across chunks, in both shapes and mixes, from a file, gzip and stdin', async () => {
     for (const shape of ['current', 'legacy'] as const) {
-      const text = awkwardRecording(shape);
-      expect(text.length).to.be.greaterThan(3 << 20);
+      // Dense, then sparse, then dense again: the thread changes how it hands lines over on the way.
+      const text = [awkwardRecording(shape, 'selected'), awkwardRecording(shape, 'realistic'), awkwardRecording(shape, 'selected')].join('\n');
+      expect(text.length).to.be.greaterThan(9 << 20);
       const file = tmp.file(`${shape}.json`, text);
       const gz = tmp.file(`${shape}.json.gz`, zlib.gzipSync(text));
       const r = await bothWays(['--max-line-bytes', '200000', file]);
@@ -153,9 +158,9 @@ describe('replay --scan-thread (a second thread reads lines ahead)', function ()
         "const { isMainThread } = require('node:worker_threads');",
         'if (!isMainThread) {',
         "  const fs = require('node:fs');",
-        '  const readSync = fs.readSync;',
+        '  const read = fs.read;',
         '  let reads = 0;',
-        "  fs.readSync = function (...args) { if (++reads === 3) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }); return readSync.apply(this, args); };",
+        "  fs.read = function (...args) { if (++reads === 3) return void process.nextTick(args.at(-1), Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })); return read.apply(this, args); };",
         '}',
       ].join('\n'));
       const r = spawnSync(process.execPath, ['--require', preload, BIN, 'replay', '--scan-thread', 'on', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
