@@ -2,7 +2,7 @@
 // detector engine builds one: the trigger's timestamp, workload and policies;
 // the produced event's id and name; threat from the metadata; detected_from
 // with the trigger's internal id, name and a copy of its data.
-import type { Event, Threat } from '../model/event.js';
+import { type Event, freezeThreat, type Threat } from '../model/event.js';
 import type { SignatureMetadata, SignatureOutput } from '../model/signature.js';
 import { internalEventId } from '../model/event-ids.js';
 
@@ -25,7 +25,21 @@ export function detectedFromId(trigger: Event): number {
   return trigger.source?.recordedEventId ?? internalEventId(trigger.name, trigger.id);
 }
 
-export function buildFinding(meta: SignatureMetadata, eventId: number, output: SignatureOutput): Event {
+/**
+ * Builds the findings of one signature. The threat comes from the metadata as it is now, one frozen
+ * object per severity, shared by the findings (a new one per finding cost about a tenth of a finding).
+ */
+export function findingBuilder(meta: SignatureMetadata, eventId: number): (output: SignatureOutput) => Event {
+  const threats = new Map<number, Threat>();
+  return (output) => {
+    const severity = output.severity ?? meta.severity;
+    let threat = threats.get(severity);
+    if (!threat) threats.set(severity, (threat = freezeThreat(threatOf(meta, severity))));
+    return buildFinding(meta, eventId, output, threat);
+  };
+}
+
+export function buildFinding(meta: SignatureMetadata, eventId: number, output: SignatureOutput, threat = threatOf(meta, output.severity)): Event {
   const trigger = output.trigger;
   return {
     timestamp: trigger.timestamp,
@@ -34,7 +48,7 @@ export function buildFinding(meta: SignatureMetadata, eventId: number, output: S
     policies: trigger.policies ? { matched: [...trigger.policies.matched] } : undefined,
     workload: trigger.workload,
     data: output.data,
-    threat: threatOf(meta, output.severity),
+    threat,
     detected_from: {
       id: detectedFromId(trigger),
       name: trigger.name,

@@ -9,7 +9,7 @@ import { origin } from '../model/accessors.js';
 import { ENRICHMENTS, type Enrichment } from '../model/enrichments.js';
 import { FIRST_DETECTOR_EVENT_ID } from '../model/event-ids.js';
 import { Counters } from './counters.js';
-import { buildFinding } from './finding.js';
+import { findingBuilder } from './finding.js';
 
 /** `trigger` is the event the finding was produced from (an encoder may reuse its bytes). */
 export type FindingHandler = (finding: Event, metadata: SignatureMetadata, trigger: Event) => void;
@@ -68,11 +68,12 @@ export class SignatureHost {
         if (!sub) list.push((sub = { signature, index, origins: new Set() }));
         sub.origins.add(sel.origin || '*');
       }
+      const build = findingBuilder(signature.metadata, eventId);
       signature.init({
         emit: (output: SignatureOutput) => {
           this.counters.findings++;
           this.findingsBySignature[index]++;
-          onFinding(buildFinding(signature.metadata, eventId, output), signature.metadata, output.trigger);
+          onFinding(build(output), signature.metadata, output.trigger);
         },
         dataSources,
       });

@@ -92,6 +92,23 @@ export interface Threat {
   properties?: Record<string, string>;
 }
 
+/** Freezes a threat and its parts, so that it may be shared (see isFrozenThreat). */
+export function freezeThreat(t: Threat): Threat {
+  if (t.mitre) {
+    Object.freeze(t.mitre.tactic);
+    Object.freeze(t.mitre.technique);
+    Object.freeze(t.mitre);
+  }
+  Object.freeze(t.properties);
+  return Object.freeze(t);
+}
+
+/** Whether a threat and its parts are frozen: its content stays as it is for as long as it lives (what is made of it can be kept by it). */
+export function isFrozenThreat(t: Threat): boolean {
+  const m = t.mitre;
+  return Object.isFrozen(t) && Object.isFrozen(t.properties) && (m === undefined || (Object.isFrozen(m) && Object.isFrozen(m.tactic) && Object.isFrozen(m.technique)));
+}
+
 export interface DetectedFrom {
   id: number;
   name: string;

@@ -5,8 +5,8 @@ import { decodeProtoEvent } from '../../src/wire/event-decoder.js';
 import { decodeWireEvent, type WireEvent } from '../../src/wire/lazy-reader.js';
 import { encodeProtoEvent } from '../../src/wire/event-encoder.js';
 import { decodeFindingBatch } from '../../src/wire/services.js';
-import { buildFinding } from '../../src/host/finding.js';
-import type { Event, EventValue } from '../../src/model/event.js';
+import { buildFinding, findingBuilder } from '../../src/host/finding.js';
+import { type Event, type EventValue, isFrozenThreat } from '../../src/model/event.js';
 import { FIRST_DETECTOR_EVENT_ID } from '../../src/model/event-ids.js';
 import { encodeFinding, FindingBatchWriter } from '../../src/wire/finding-encoder.js';
 import { protoType } from '../../src/wire/proto.js';
@@ -90,6 +90,25 @@ describe('finding encoder (hand-written protobuf)', () => {
     for (const f of [low, info, other, low, info, other]) expect(decodeProtoEvent(encodeFinding(f, trigger))).to.deep.equal(reference(f));
     expect(decodeProtoEvent(encodeFinding(info)).threat?.severity).to.equal(0);
     expect(decodeProtoEvent(encodeFinding(other)).threat?.description).to.equal('another signature');
+  });
+
+  it("a signature's findings share one frozen threat per severity, encoded as its content is", () => {
+    const trigger = decodeProtoEvent(encodeEventObject({ name: 'security_socket_connect', data: [{ name: 'x', int32: 1 }] }));
+    const build = findingBuilder(metadata, FIRST_DETECTOR_EVENT_ID);
+    const [a, b, info] = [build({ trigger, data: [] }), build({ trigger, data: [] }), build({ trigger, data: [], severity: 0 })];
+    expect(a.threat).to.equal(b.threat);
+    expect(info.threat).to.not.equal(a.threat);
+    expect(info.threat?.severity).to.equal(0);
+    expect(() => {
+      a.threat!.properties!.signatureID = 'changed'; // nobody changes what other findings carry (and what is kept by it)
+    }).to.throw(TypeError);
+    expect(isFrozenThreat(a.threat!)).to.equal(true);
+    for (const f of [a, info, a]) {
+      const unshared = { ...f, threat: structuredClone(f.threat) }; // the same content, not frozen: encoded by content
+      expect(isFrozenThreat(unshared.threat!)).to.equal(false);
+      expect(Buffer.from(encodeFinding(f, trigger))).to.deep.equal(Buffer.from(encodeFinding(unshared, trigger)));
+      expect(decodeProtoEvent(encodeFinding(f, trigger))).to.deep.equal(reference(buildFinding(metadata, FIRST_DETECTOR_EVENT_ID, { trigger, data: [], severity: f.threat?.severity })));
+    }
   });
 
   it('refuses to copy a trigger workload with a malformed part into a finding (the host could not decode it)', () => {
