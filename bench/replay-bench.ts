@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     '',
     ...verdicts,
     '',
-    '`tracee-sig replay` is the default, `--scan-thread auto`: it takes the second thread for the all-selected recordings and not for the realistic ones (1 line in 20 is scanned).',
+    '`tracee-sig replay` is the default, `--scan-thread auto`: it takes the second thread for all four recordings (plain files of 16 MiB or more; in the realistic ones 1 line in 20 is scanned).',
     '',
     '| shape | mix | what | events/s (median) | seconds (range) | CPU seconds (median) | peak RSS MiB | replay ÷ this |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',

@@ -9,7 +9,7 @@ import { hostSummary, summaryLines, ENV_CAPTURE_HELP } from '../host/summary.js'
 import { logSummary } from '../log/summary.js';
 import type { Readiness } from '../metrics/metrics.js';
 import { FindingWriter } from '../sources/finding-writer.js';
-import { SCAN_AHEAD_MIN_BYTES, SCAN_AHEAD_MIN_SHARE, ScanAheadFailure, worthScanningAhead } from '../sources/scan-ahead.js';
+import { SCAN_AHEAD_MIN_BYTES, ScanAheadFailure, worthScanningAhead } from '../sources/scan-ahead.js';
 import { ioReason } from '../sources/io-errors.js';
 import { checkInputs, DEFAULT_MAX_LINE_BYTES, emptyResult, replay, type ReplayResult, stoppedAt } from '../sources/replay.js';
 import { printable } from '../log/printable.js';
@@ -36,10 +36,9 @@ Options:
       --max-line-bytes N  longest line read (default ${DEFAULT_MAX_LINE_BYTES}); longer lines
                           are skipped and reported
       --scan-thread WHEN  read lines on a second thread, ahead of the
-                          signatures: auto (the default: when the files are
-                          ${SCAN_AHEAD_MIN_BYTES / (1 << 20)} MiB or more and their first MiB is at least
-                          ${Math.round(SCAN_AHEAD_MIN_SHARE * 100)}% selected events, on 2 CPUs or more), on, off;
-                          the findings, counts and errors are the same
+                          signatures: auto (the default: for files, not gzip,
+                          of ${SCAN_AHEAD_MIN_BYTES / (1 << 20)} MiB or more in all, on 2 CPUs or more),
+                          on, off; the findings, counts and errors are the same
 ${CONFIG_HELP}
 ${operateHelp(26, ['text (the default; json: warnings, errors and the', 'summary as JSON records)'])}
       --progress          show progress on stderr even when it is not a terminal

@@ -9,9 +9,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { Worker } from 'node:worker_threads';
-import { Prefilter } from '../decode/prefilter.js';
+import type { Prefilter } from '../decode/prefilter.js';
 import { NOTES, ScannedEvent, type TraceeLineScanner } from '../decode/tracee-layout.js';
 
 /** A line's record: what it is, then its line number, buffer, [start, end), name and shape, notes. */
@@ -29,68 +28,23 @@ export const MAX_AHEAD = 6;
 
 /** auto: inputs this long in all, at least. A second thread costs its start (about 50 ms). */
 export const SCAN_AHEAD_MIN_BYTES = 16 << 20;
-/**
- * auto: this share of lines, at least, scanned (the rest is skipped unread, or decoded in full).
- * The thread pays where scanning is the work (median wall time with it / without, bench recordings):
- * 0.75-0.80 with every line a selected event, 0.74 at 53%, 0.92 at 29% (runs 0.79-1.29), 0.99 at 5%,
- * for 10-27% more CPU in all.
- */
-export const SCAN_AHEAD_MIN_SHARE = 1 / 3;
-const PEEK_BYTES = 1 << 20;
-const GUNZIP_LIMIT = 16 << 20;
 
 /**
- * --scan-thread auto: on when there is a second CPU, the inputs are files of SCAN_AHEAD_MIN_BYTES or
- * more in all, and the first MiB of each holds SCAN_AHEAD_MIN_SHARE lines for the scanner or more.
- * (stdin and pipes: off, their length and mix are unknown.)
+ * --scan-thread auto: on when there is a second CPU, some event is not selected (else nothing is
+ * skipped or scanned: every line is the full decoder's, on replay's thread), and the inputs are
+ * plain files (the thread reads them itself) of SCAN_AHEAD_MIN_BYTES or more in all. Whole
+ * processes, on against off, bench recordings: 0.6 of the wall time with every line a selected
+ * event, 0.88-0.90 with one in twenty, 0.93 with none. Not for gzip, where gunzip on replay's
+ * thread is the work (1.04 all-selected, 1.14 one in twenty), nor stdin and pipes (unknown length).
  */
 export function worthScanningAhead(inputs: string[], selected: Set<string> | undefined): boolean {
   if (os.availableParallelism() < 2 || selected === undefined) return false;
   let bytes = 0;
   for (const input of inputs) {
-    const st = input === '-' ? undefined : fs.statSync(input, { throwIfNoEntry: false });
-    if (!st?.isFile()) return false;
-    bytes += st.size;
+    if (!plainFile(input)) return false;
+    bytes += fs.statSync(input, { throwIfNoEntry: false })?.size ?? 0;
   }
-  if (bytes < SCAN_AHEAD_MIN_BYTES) return false;
-  let lines = 0;
-  let scanned = 0;
-  for (const input of inputs) {
-    const peek = peekLines(input, selected);
-    lines += peek.lines;
-    scanned += peek.scanned;
-  }
-  return lines > 0 && scanned / lines >= SCAN_AHEAD_MIN_SHARE;
-}
-
-/**
- * The whole lines of a file's first MiB, and how many the prefilter hands to the scanner. Of a
- * gzip file, the first eighth of a MiB is gunzipped (about a MiB of JSON), and nothing is counted
- * when it would come to more than GUNZIP_LIMIT (a line of a GiB of spaces squeezes into a few MiB).
- */
-export function peekLines(file: string, selected: Set<string>): { lines: number; scanned: number } {
-  let head = Buffer.alloc(PEEK_BYTES);
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      head = head.subarray(0, fs.readSync(fd, head, 0, PEEK_BYTES, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (isGzip(head)) {
-      head = zlib.gunzipSync(head.subarray(0, PEEK_BYTES / 8), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: GUNZIP_LIMIT });
-    }
-  } catch {
-    return { lines: 0, scanned: 0 }; // unreadable, or too squeezed: replay itself says what is wrong
-  }
-  const prefilter = new Prefilter(selected);
-  let lines = 0;
-  let scanned = 0;
-  for (let start = 0, nl = head.indexOf(10); nl >= 0; start = nl + 1, nl = head.indexOf(10, start)) {
-    lines++;
-    if (!prefilter.skip(head, start, nl) && prefilter.layoutName !== undefined) scanned++;
-  }
-  return { lines, scanned };
+  return bytes >= SCAN_AHEAD_MIN_BYTES;
 }
 
 /** Whether bytes start with gzip's magic number. */
