@@ -2,7 +2,7 @@
 // command, and fields) for log collectors, or the plain lines a person reads
 // ("tracee-sig attach: warning: ..."). Findings never go here: they go to
 // stdout or their files.
-import pino from 'pino';
+import type pinoModule from 'pino';
 import { printable } from './printable.js';
 import { io } from '../streams.js';
 
@@ -37,7 +37,21 @@ const TEXT_PREFIX: Record<string, string> = { debug: 'debug: ', info: '', warn: 
 const RECORD_KEYS = new Set(['level', 'time', 'msg', 'pid', 'command']);
 
 export function createLogger(o: LoggerOptions): Logger {
-  const own = io().stderr;
+  // pino is loaded at the first record: most runs log nothing, and loading it was 6% of a command's start.
+  let p: pinoModule.Logger | undefined;
+  const own = io().stderr; // this command's stderr, as the logger is made
+  const logger = (): pinoModule.Logger => (p ??= pinoLogger(o, own));
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields?: LogFields): void => {
+      if (fields) logger()[level](fields, msg);
+      else logger()[level](msg);
+    };
+  return { format: o.format, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+function pinoLogger(o: LoggerOptions, own: NodeJS.WritableStream): pinoModule.Logger {
+  const pino = require('pino') as typeof pinoModule; // eslint-disable-line @typescript-eslint/no-require-imports
   const stderr = o.destination ?? (own === process.stderr ? pino.destination({ dest: 2, sync: true }) : { write: (line: string) => void own.write(line) });
   // Text: the record pino built, rendered as one line (logs are rare: the parse costs nothing that matters).
   const destination =
@@ -52,7 +66,7 @@ export function createLogger(o: LoggerOptions): Logger {
             stderr.write(`tracee-sig ${o.command}: ${TEXT_PREFIX[level] ?? `${level}: `}${printable(String(r.msg))}${printable(fields)}\n`);
           },
         };
-  const p = pino(
+  return pino(
     {
       level: o.level,
       base: { pid: process.pid, command: o.command },
@@ -61,11 +75,4 @@ export function createLogger(o: LoggerOptions): Logger {
     },
     destination,
   );
-  const at =
-    (level: LogLevel) =>
-    (msg: string, fields?: LogFields): void => {
-      if (fields) p[level](fields, msg);
-      else p[level](msg);
-    };
-  return { format: o.format, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
