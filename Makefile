@@ -12,13 +12,16 @@ $(NPM_INSTALL_STAMP): package.json package-lock.json
 	@echo "npm ci --no-audit --no-fund" >&2 && npm ci --no-audit --no-fund >&2
 	@touch $@
 
-# The package's types (tracee-sig/sdk, tracee-sig/testing), then the example
-# user signature, built against them as a user's project would be.
+# tsc, then ajv's code for our own schemas (a command loads it instead of
+# compiling them: see src/host/schema.ts), the package's types (tracee-sig/sdk,
+# tracee-sig/testing), then the example user signature, built against them as a
+# user's project would be.
 # tsc's folders are emptied first, so a moved or deleted source leaves no stale
 # module (or test) behind in dist/; dist/plugin and Tracee's builds stay.
 build: install
 	@rm -rf dist/src dist/signatures dist/test dist/bench dist/fixtures
 	@npx tsc -p tsconfig.json >&2
+	@node dist/src/host/precompile-schemas.js
 	@npx tsc -p tsconfig.types.json >&2
 	@npx tsc -p examples/cloud-metadata >&2
 

@@ -66,7 +66,8 @@ function isHostPort(text: string): boolean {
   return !!m && addressKey(m[1]) !== undefined && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
 }
 
-const FORMATS: Record<string, SchemaFormat> = {
+/** The configuration's formats (with each signature's own). */
+export const CONFIG_FORMATS: Record<string, SchemaFormat> = {
   'ip-address': { validate: (s) => addressKey(s) !== undefined, expected: 'an IPv4 or IPv6 address (host names go in KUBERNETES_SERVICE_HOST resolution, not here)' },
   'host-port': { validate: isHostPort, expected: 'a DNS server as IP, IPv4:port or [IPv6]:port' },
   ...HOST_FORMATS,
@@ -76,7 +77,7 @@ const validators = new WeakMap<readonly AnyDefinition[], (data: unknown) => stri
 function validate(data: unknown, definitions: readonly AnyDefinition[]): string[] {
   let validator = validators.get(definitions);
   if (!validator) {
-    const formats = Object.assign({}, ...definitions.map((d) => d.formats ?? {}), FORMATS);
+    const formats = Object.assign({}, ...definitions.map((d) => d.formats ?? {}), CONFIG_FORMATS);
     validators.set(definitions, (validator = schemaChecker(configSchema(definitions), formats)));
   }
   return validator(data);

@@ -2,11 +2,29 @@
 // the configuration (composed from each signature's section) and each
 // signature's state snapshot. Every error at once, each as
 // `key.path: bad value: what was expected`.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+//
+// Our own schemas (the built-in signatures', the configuration's, a signature
+// definition's) are compiled by ajv when the project is built (`make build`:
+// precompile-schemas.ts), and a command loads the code of those it needs instead of compiling
+// them: compiling was about a quarter of a command's start. ajv itself is
+// loaded only for a schema it has to compile (a user's signature's, or any
+// schema when the build step did not run).
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as ajvModule from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { JsonSchema, SchemaFormat } from '../sdk/signature.js';
 
 /** The problems with `data` against one schema, none when it is valid; `compile()` compiles it now. */
 export type SchemaChecker = ((data: unknown) => string[]) & { compile(): void };
+
+/** A schema as a checker compiles it. */
+export interface SchemaSpec {
+  schema: JsonSchema;
+  formats: Record<string, SchemaFormat>;
+  useDefaults: boolean;
+}
 
 /**
  * A checker for one schema. `useDefaults` fills in `default`s. Compiled at its first use (or
@@ -16,7 +34,7 @@ export type SchemaChecker = ((data: unknown) => string[]) & { compile(): void };
  */
 export function schemaChecker(schema: JsonSchema, formats: Record<string, SchemaFormat> = {}, options: { useDefaults?: boolean } = {}): SchemaChecker {
   let validate: ValidateFunction | undefined;
-  const compiled = () => (validate ??= compile(schema, formats, options.useDefaults ?? false));
+  const compiled = () => (validate ??= compile({ schema, formats, useDefaults: options.useDefaults ?? false }));
   const check = (data: unknown) => {
     const v = compiled();
     return v(data) ? [] : [...new Set((v.errors ?? []).map((e) => describeError(e, data, formats)))];
@@ -24,10 +42,80 @@ export function schemaChecker(schema: JsonSchema, formats: Record<string, Schema
   return Object.assign(check, { compile: () => void compiled() });
 }
 
-function compile(schema: JsonSchema, formats: Record<string, SchemaFormat>, useDefaults: boolean): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, useDefaults, validateSchema: false });
-  for (const [name, f] of Object.entries(formats)) ajv.addFormat(name, { type: 'string', validate: f.validate });
-  return ajv.compile(schema);
+/** The options every schema is compiled with, here and by the build step. */
+export function ajvOptions(useDefaults: boolean): Options {
+  return { allErrors: true, verbose: true, strict: true, allowUnionTypes: true, useDefaults, validateSchema: false };
+}
+
+/** Our formats as ajv takes them (the precompiled code is handed the same objects). */
+export function ajvFormats(formats: Record<string, SchemaFormat>): Record<string, { type: 'string'; validate: (s: string) => boolean }> {
+  return Object.fromEntries(Object.entries(formats).map(([name, f]) => [name, { type: 'string' as const, validate: f.validate }]));
+}
+
+/** What names a schema's compiled code: the schema, its formats' names and the options. */
+export function schemaKey(spec: SchemaSpec): string {
+  return createHash('sha256').update(JSON.stringify([spec.schema, Object.keys(spec.formats).sort(), ajvOptions(spec.useDefaults)])).digest('hex');
+}
+
+/** Makes a precompiled validator: its formats, and the module object its code sets exports on. */
+export type PrecompiledFactory = (formats: ReturnType<typeof ajvFormats>, module: { exports: unknown }) => void;
+
+/** Where the build step writes each schema's code, as KEY.js. */
+export const PRECOMPILED_DIR = path.join(__dirname, 'precompiled-schemas');
+
+/** The build step's code for a schema; undefined when there is none (not built, or the schema changed since). */
+function precompiled(spec: SchemaSpec): PrecompiledFactory | undefined {
+  const file = path.join(PRECOMPILED_DIR, `${schemaKey(spec)}.js`);
+  return fs.existsSync(file) ? (require(file) as PrecompiledFactory) : undefined; // eslint-disable-line @typescript-eslint/no-require-imports
+}
+
+/** Whether a schema's code was compiled by the build step. */
+export function isPrecompiled(spec: SchemaSpec): boolean {
+  return precompiled(spec) !== undefined;
+}
+
+let recorded: SchemaSpec[] | undefined;
+let compiledAtRunTime = 0;
+
+/** Schemas ajv compiled in this process (not precompiled, or recorded): none for our own, once built. */
+export function schemasCompiledAtRunTime(): number {
+  return compiledAtRunTime;
+}
+
+/**
+ * The schemas `run` compiles, each compiled by ajv (for the build step: see precompile-schemas.ts).
+ * Checkers compile once: a schema this process compiled before `run` is not seen again.
+ */
+export function recordCompiledSchemas(run: () => void): SchemaSpec[] {
+  recorded = [];
+  try {
+    run();
+    return recorded;
+  } finally {
+    recorded = undefined;
+  }
+}
+
+function compile(spec: SchemaSpec): ValidateFunction {
+  if (recorded) recorded.push(spec);
+  else {
+    const factory = precompiled(spec);
+    if (factory) {
+      const module = { exports: undefined as unknown };
+      factory(ajvFormats(spec.formats), module);
+      return module.exports as ValidateFunction;
+    }
+  }
+  compiledAtRunTime++;
+  return newAjv(spec).compile(spec.schema);
+}
+
+/** ajv, loaded at its first use, with our options and `spec`'s formats. */
+export function newAjv(spec: Omit<SchemaSpec, 'schema'>, options: Options = {}): ajvModule.Ajv {
+  const { Ajv } = require('ajv') as typeof ajvModule; // eslint-disable-line @typescript-eslint/no-require-imports
+  const ajv = new Ajv({ ...ajvOptions(spec.useDefaults), ...options });
+  for (const [name, f] of Object.entries(ajvFormats(spec.formats))) ajv.addFormat(name, f);
+  return ajv;
 }
 
 /**
@@ -35,6 +123,7 @@ function compile(schema: JsonSchema, formats: Record<string, SchemaFormat>, useD
  * meta-schema): for a schema from a user's signature module; ours are checked by the tests.
  */
 export function checkMetaSchema(schema: JsonSchema): void {
+  const { Ajv } = require('ajv') as typeof ajvModule; // eslint-disable-line @typescript-eslint/no-require-imports
   new Ajv({ strict: true, allowUnionTypes: true }).validateSchema(schema, true);
 }
 
