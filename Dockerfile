@@ -14,7 +14,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY signatures ./signatures
-RUN npx tsc -p tsconfig.json
+RUN npx tsc -p tsconfig.json && node dist/src/host/precompile-schemas.js
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
