@@ -2,10 +2,10 @@
 // prefilters and scans the lines of the chunks ahead while this thread dispatches
 // the lines of the chunk before and writes the findings. Scanning is about half
 // of replay's CPU, and it needs no state from dispatch, so the two overlap. Each chunk comes back
-// with one record per line (what to do with it and, for a scanned line, the
-// scanner's notes), and this thread does with it exactly what a one-thread
-// replay does with the same line, in the same order: same counts, findings and
-// errors, with their line numbers.
+// with one record per line to read (what to do with it and, for a scanned line, the
+// scanner's notes) and the counts of the lines only counted (skipped, blank), and this
+// thread does with them exactly what a one-thread replay does with the same lines, in
+// the same order: same counts, findings and errors, with their line numbers.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
