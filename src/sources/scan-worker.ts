@@ -142,6 +142,7 @@ async function readFile(file: string): Promise<void> {
   let readError: string | undefined;
   let fd: number | undefined;
   let next: Promise<{ memory: ArrayBuffer; n: number }> | undefined;
+  toRead = 0; // (stdin or a pipe before may have counted some)
   try {
     try {
       fd = fs.openSync(file, 'r');
