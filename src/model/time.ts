@@ -41,16 +41,23 @@ export function isRfc3339(bytes: Uint8Array, from: number, to: number): boolean 
   return at + 6 === to && (bytes[at] === 0x2b || bytes[at] === 0x2d) && digits(at + 1, 2) && bytes[at + 3] === 0x3a && digits(at + 4, 2);
 }
 
-// The date and time of the last second formatted: a finding's timestamps, and consecutive
-// findings', mostly fall in the same second.
+// The date and time of the last two seconds formatted: consecutive findings' timestamps mostly
+// fall in the same second, and each finding has two (the event's, and its thread's start, seconds
+// apart): with one kept they took turns, at 610 against 55 ns a call.
 let lastSeconds = NaN;
 let lastDateTime = '';
+let otherSeconds = NaN;
+let otherDateTime = '';
 
 /** Timestamp -> Go RFC3339Nano in UTC: trailing fraction zeros removed. */
 export function formatRfc3339Nano(ts: Timestamp): string {
   if (ts.seconds !== lastSeconds) {
-    lastDateTime = new Date(ts.seconds * 1000).toISOString().slice(0, 19);
-    lastSeconds = ts.seconds;
+    [otherSeconds, otherDateTime, lastSeconds, lastDateTime] = [
+      lastSeconds,
+      lastDateTime,
+      ts.seconds,
+      ts.seconds === otherSeconds ? otherDateTime : new Date(ts.seconds * 1000).toISOString().slice(0, 19),
+    ];
   }
   if (ts.nanos === 0) return `${lastDateTime}Z`;
   let fraction = ts.nanos;
