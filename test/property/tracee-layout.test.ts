@@ -145,6 +145,49 @@ describe('property: the Tracee-layout line scanner', () => {
     }
   });
 
+  it('any remote_addr (odd values, unknown and repeated keys, no family, either shape): exact, or declined as the decoder refuses it, also when handed over', () => {
+    const connects = [...generatedLines('current', 12, 200), ...generatedLines('legacy', 12, 200)].filter((l) => l.includes('"name":"remote_addr"'));
+    expect(connects.length).to.be.greaterThan(20);
+    // A sockaddr as Tracee writes it (family first, fields valid for the shape), then up to two edits:
+    // a value swapped for an odd one, an unknown or repeated key, or the family dropped.
+    const texts = ['"AF_INET"', '"AF_INET6"', '"10.96.0.1"', '"fd00::1"', '"é"', '""', '"a\\"b"', '"\\u0041F_INET"'];
+    const odd = fc.constantFrom(...texts, '443', '0', '4294967295', '4294967296', '-1', '-0', '1.5', '1e3', '99999999999', '"443"', '"0443"', '"4294967296"', '"44x"', 'null', 'true', '[]', '{}');
+    const fieldNames = ['sun_path', 'sin_addr', 'sin6_addr', 'sin_port', 'sin6_port', 'sin6_flowinfo', 'sin6_scopeid'];
+    const members = fc
+      .tuple(
+        fc.constantFrom('"AF_INET"', '"AF_INET6"', '"AF_UNIX"'),
+        fc.subarray(fieldNames),
+        fc.array(fc.tuple(fc.constantFrom('swap', 'unknown', 'repeat', 'drop family'), fc.nat(), odd), { maxLength: 2 }),
+        fc.boolean(),
+      )
+      .map(([family, names, edits, legacy]) => {
+        const valid = (n: string, i: number) => (n.endsWith('port') || n.endsWith('info') || n.endsWith('id') ? (legacy && i % 2 ? `"${443 + i}"` : String(443 + i)) : `"10.96.0.${i}"`);
+        let m: [string, string][] = [['sa_family', family], ...names.map((n, i): [string, string] => [n, valid(n, i)])];
+        for (const [edit, at, value] of edits) {
+          if (m.length === 0) m.push(['x', value]);
+          else if (edit === 'swap') m[at % m.length] = [m[at % m.length][0], value];
+          else if (edit === 'unknown') m.push(['x', value]);
+          else if (edit === 'repeat') m.push([m[at % m.length][0], value]);
+          else m = m.filter(([k]) => k !== 'sa_family');
+        }
+        return { legacy, body: m.map(([k, v]) => `"${k}":${v}`).join(',') };
+      });
+    const space = fc.constantFrom('', '', '', ' ');
+    let scanned = 0;
+    fc.assert(
+      fc.property(members, fc.nat(), space, ({ legacy, body }, pick, sp) => {
+        const shaped = connects.filter((l) => l.includes('"eventName"') === legacy);
+        const line = shaped[pick % shaped.length];
+        const item = legacy ? `{"name":"remote_addr","type":"SockAddr","value":{${body}}${sp}}` : `{"name":"remote_addr",${sp}"sockaddr":{${body}}}`;
+        const text = line.replace(/\{"name":"remote_addr",[^\]]*?\}\}/, () => item);
+        expect(text).to.contain(item);
+        if (checkText(text) === 'scanned') scanned++;
+      }),
+      runs(1500),
+    );
+    expect(scanned).to.be.greaterThan(50);
+  });
+
   it('any env (escapes, non-ASCII, "?" padding, the variable anywhere): exact summaries', () => {
     fc.assert(
       fc.property(fc.constantFrom(...EXEC_LINES), fc.array(envEntry, { maxLength: 40 }), (line, env) => {
