@@ -27,7 +27,8 @@ export function detectedFromId(trigger: Event): number {
 
 /**
  * Builds the findings of one signature. The threat comes from the metadata as it is now, one frozen
- * object per severity, shared by the findings (a new one per finding cost about a tenth of a finding).
+ * object per severity, shared by the findings (a new one per finding, and the encoder comparing it
+ * with those it had encoded: OnEvents took 1.02-1.06 times the CPU).
  */
 export function findingBuilder(meta: SignatureMetadata, eventId: number): (output: SignatureOutput) => Event {
   const threats = new Map<number, Threat>();
