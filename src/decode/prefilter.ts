@@ -23,9 +23,8 @@ interface NameCell {
   bytes: Buffer;
   name: string;
   selected: boolean;
+  /** Skipped since the last takeSkipped(). */
   skipped: number;
-  /** Of `skipped`, those already handed on by takeSkipped(). */
-  taken: number;
 }
 
 export class Prefilter {
@@ -61,21 +60,14 @@ export class Prefilter {
     return true;
   }
 
-  /** Skipped events by name, to add to the counters. */
-  skippedByName(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const list of this.cells.values()) for (const c of list) if (c.skipped > 0) out.set(c.name, c.skipped);
-    return out;
-  }
-
-  /** Skipped events by name since the last call (the scan-ahead thread hands them on with each batch). */
+  /** Skipped events by name since the last call, to add to the counters. */
   takeSkipped(): [string, number][] {
     const out: [string, number][] = [];
     for (const list of this.cells.values()) {
       for (const c of list) {
-        if (c.skipped === c.taken) continue;
-        out.push([c.name, c.skipped - c.taken]);
-        c.taken = c.skipped;
+        if (c.skipped === 0) continue;
+        out.push([c.name, c.skipped]);
+        c.skipped = 0;
       }
     }
     return out;
@@ -121,7 +113,7 @@ export class Prefilter {
       this.cells.set(hash, (list = []));
     }
     const name = buf.toString('latin1', from, i);
-    const cell: NameCell = { bytes: Buffer.from(buf.subarray(from, i)), name, selected: this.selected?.has(name) ?? true, skipped: 0, taken: 0 };
+    const cell: NameCell = { bytes: Buffer.from(buf.subarray(from, i)), name, selected: this.selected?.has(name) ?? true, skipped: 0 };
     list.push(cell);
     return cell;
   }

@@ -138,7 +138,6 @@ export async function readRecordings(
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   // Skipped lines are counted in the prefilter (an integer add per line) and
   // moved into `counters` after each chunk, so metrics see them during the replay.
-  const counted = new Map<string, number>();
 
   // What is done with each line, whichever thread split and scanned it; `label` and `report` are the current input's.
   let label = '';
@@ -189,13 +188,8 @@ export async function readRecordings(
   const ahead = options.scanAhead ? new ScanAhead(selected, maxLineBytes, actions) : undefined;
   let splitter: LineSplitter | undefined; // the current input's, when this thread splits
   const linesRead = (): number => (ahead ? ahead.lines : (splitter?.lines ?? 0));
-  const skippedByName = (): Map<string, number> => (ahead ? ahead.skipped : prefilter.skippedByName());
   const countSkipped = (): void => {
-    for (const [name, n] of skippedByName()) {
-      const before = counted.get(name) ?? 0;
-      if (n > before) counters.countEvent(name, n - before);
-      counted.set(name, n);
-    }
+    for (const [name, n] of ahead ? ahead.takeSkipped() : prefilter.takeSkipped()) counters.countEvent(name, n);
   };
 
   const readFailed = (reason: string): void => {

@@ -173,8 +173,8 @@ export class ScanAhead {
   private reading: { afterBatch: (bytesRead: number) => Promise<void>; end: (read: FileRead | Error) => void } | undefined;
   /** Lines of the current input delivered so far. */
   lines = 0;
-  /** Lines the worker's prefilter skipped, by event name, in the batches delivered so far. */
-  readonly skipped = new Map<string, number>();
+  /** Lines the worker's prefilter skipped, by event name, in the batches delivered since the last takeSkipped(). */
+  private readonly skipped = new Map<string, number>();
 
   constructor(selected: Set<string> | undefined, maxLineBytes: number, private readonly actions: LineActions) {
     const options: WorkerOptions = { selected: selected && [...selected], maxLineBytes };
@@ -264,6 +264,13 @@ export class ScanAhead {
     if (this.gathered > 0) this.handOn();
     this.post({});
     while (this.ahead > 0) await this.answer();
+  }
+
+  /** Skipped events by name delivered since the last call, to add to the counters. */
+  takeSkipped(): [string, number][] {
+    const out = [...this.skipped];
+    this.skipped.clear();
+    return out;
   }
 
   close(): void {
