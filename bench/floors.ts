@@ -8,8 +8,9 @@
 // (container id, origin, env summary, remote_addr), no detection:
 //   decode   replay's prefilter, then the full decoder (JSON.parse + model): the library way
 //   scan     replay's prefilter, then the Tracee-layout scanner (full decoder when it declines)
+//   scan-rules the same scanner with its templates off: every line walked by its rules
 //
-//   node dist/bench/floors.js split|parse|prefilter|decode|scan FILE
+//   node dist/bench/floors.js split|parse|prefilter|decode|scan|scan-rules FILE
 import * as fs from 'node:fs';
 import { decodeJsonLine } from '../src/decode/json.js';
 import { Prefilter } from '../src/decode/prefilter.js';
@@ -50,7 +51,7 @@ function detect(o: any): void { // eslint-disable-line @typescript-eslint/no-exp
 }
 
 const prefilter = new Prefilter(new Set(['sched_process_exec', 'security_socket_connect', 'container_remove']));
-const scanner = new TraceeLineScanner();
+const scanner = new TraceeLineScanner({ templates: mode !== 'scan-rules' });
 let reads = 0;
 
 /** What TRC-1013 reads of an event, as it reads it. */
@@ -64,11 +65,11 @@ function read(e: Event): void {
 function onLine(buf: Buffer, start: number, end: number): void {
   lines++;
   if (mode === 'split') return;
-  if (mode === 'decode' || mode === 'scan') {
+  if (mode === 'decode' || mode === 'scan' || mode === 'scan-rules') {
     if (prefilter.skip(buf, start, end)) return;
     parsed++;
     const name = prefilter.layoutName;
-    const scanned = mode === 'scan' && name !== undefined ? scanner.scan(buf, start, end, name, prefilter.layoutShape) : undefined;
+    const scanned = mode !== 'decode' && name !== undefined ? scanner.scan(buf, start, end, name, prefilter.layoutShape) : undefined;
     read(scanned ?? decodeJsonLine(buf.toString('utf8', start, end)).event);
     return;
   }

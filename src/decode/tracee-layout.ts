@@ -48,13 +48,18 @@ const MAX_NUMBER_TEXT = 300;
 
 const NO_BYTES = Buffer.alloc(0);
 const NO_WORDS = new Int32Array(0);
+const NO_VIEW = new DataView(new ArrayBuffer(0));
 
 /** JSON grammar over buf[pos, end): each method checks and advances, or returns false/BAD. */
 export class Cursor {
   buf: Buffer = NO_BYTES;
   /** buf's memory as 32-bit words, indexed from the start of its ArrayBuffer, and where buf starts in it. */
   private words = NO_WORDS;
-  private offset = 0;
+  /** buf's memory as a DataView (indexed like words, from its ArrayBuffer's start): a template's bytes are compared four at a time. */
+  view = NO_VIEW;
+  offset = 0;
+  /** While a scan learns a template: the holes the rules read, five integers each (see leaf()). */
+  rec: number[] | undefined = undefined;
   pos = 0;
   end = 0;
   /** Content of the last string read, quotes excluded, and what it held. */
@@ -81,7 +86,10 @@ export class Cursor {
   use(buf: Buffer, pos: number, end: number): void {
     if (buf !== this.buf) {
       this.buf = buf;
-      if (this.words.buffer !== buf.buffer) this.words = new Int32Array(buf.buffer as ArrayBuffer, 0, buf.buffer.byteLength >> 2);
+      if (this.words.buffer !== buf.buffer) {
+        this.words = new Int32Array(buf.buffer as ArrayBuffer, 0, buf.buffer.byteLength >> 2);
+        this.view = new DataView(buf.buffer as ArrayBuffer);
+      }
       this.offset = buf.byteOffset;
     }
     this.pos = pos;
@@ -402,6 +410,149 @@ class KeyTable {
 /** Checks the value at the cursor (nesting level `depth`), noting what the event needs; false: decline. */
 type Rule = (c: Cursor, depth: number, ev: ScannedEvent) => boolean;
 
+// ---- templates: a line laid out like one scanned before ----------------------
+//
+// The lines of a recording come from one writer: line after line, an event's keys,
+// punctuation and the values that steer the rules (an argument's name, null or
+// not) are the same bytes. A scan that accepts a line can note where the rules
+// read a value (the holes) and keep the bytes between them as a template; a later
+// line with those same bytes between its holes is checked by running, at each
+// hole, the very rule the scan ran there, and comparing the bytes between four at
+// a time: the rules decide exactly as they would have, without walking the keys.
+
+/** A rule at a template's hole, with the integer it was recorded with (an argument's index). */
+type Hole = (c: Cursor, depth: number, ev: ScannedEvent, arg: number) => boolean;
+
+/** Rules that only walk into what other rules check (objects, lists): a template keeps their bytes, not a hole. */
+const STRUCTURAL = new WeakSet<Rule>();
+function structural(rule: Rule): Rule {
+  STRUCTURAL.add(rule);
+  return rule;
+}
+
+/** Every rule a hole has held, by number. */
+const HOLES: Hole[] = [];
+const HOLE_IDS = new Map<Hole, number>();
+function holeId(hole: Hole): number {
+  let id = HOLE_IDS.get(hole);
+  if (id === undefined) {
+    id = HOLES.push(hole) - 1;
+    HOLE_IDS.set(hole, id);
+  }
+  return id;
+}
+
+/** Runs `hole` at the cursor while a scan learns a template, noting it as a hole (holes do not nest). */
+function leaf(c: Cursor, hole: Hole, depth: number, ev: ScannedEvent, arg = 0): boolean {
+  const rec = c.rec!;
+  const at = c.pos;
+  c.rec = undefined;
+  const ok = hole(c, depth, ev, arg);
+  c.rec = rec;
+  if (ok) rec.push(at, c.pos, holeId(hole), depth, arg);
+  return ok;
+}
+
+/** What a template holds per hole: the bytes before it (start and end in `bytes`), then the hole's rule, depth and arg. */
+const OP = 5;
+
+class Template {
+  private readonly view: DataView;
+  private constructor(
+    private readonly bytes: Buffer,
+    /** OP integers per hole, then the bytes after the last one ([start, end) in `bytes`). */
+    private readonly ops: Int32Array,
+    /** What the line's structure (not a hole) noted: they are the same for every line that matches. */
+    private readonly containerSeen: boolean,
+    private readonly flagsSeen: boolean,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  /** The template of buf[start, end), the line a scan just accepted, recording `rec` (leaf()'s holes). */
+  static of(buf: Buffer, start: number, end: number, rec: number[], ev: ScannedEvent): Template {
+    const holes = rec.length / OP;
+    const ops = new Int32Array(holes * OP + 2);
+    const pieces: Buffer[] = [];
+    let size = 0;
+    let from = start;
+    for (let h = 0; h < holes; h++) {
+      const at = h * OP;
+      const piece = buf.subarray(from, rec[at]);
+      ops[at] = size;
+      ops[at + 1] = size += piece.length;
+      ops[at + 2] = rec[at + 2];
+      ops[at + 3] = rec[at + 3];
+      ops[at + 4] = rec[at + 4];
+      pieces.push(piece);
+      from = rec[at + 1];
+    }
+    pieces.push(buf.subarray(from, end));
+    ops[holes * OP] = size;
+    ops[holes * OP + 1] = size + end - from;
+    return new Template(Buffer.concat(pieces), ops, ev.containerSeen, ev.flagsSeen);
+  }
+
+  /** Whether the cursor's line matches, noting into `ev` what a scan of it would have. */
+  match(c: Cursor, ev: ScannedEvent): boolean {
+    const ops = this.ops;
+    const last = ops.length - 2;
+    for (let at = 0; ; at += OP) {
+      if (!this.same(c, ops[at], ops[at + 1])) return false;
+      if (at === last) break;
+      if (!HOLES[ops[at + 2]](c, ops[at + 3], ev, ops[at + 4])) return false;
+    }
+    if (c.pos !== c.end) return false;
+    ev.containerSeen = this.containerSeen;
+    ev.flagsSeen = this.flagsSeen;
+    return true;
+  }
+
+  /** Whether the line holds bytes[from, to) at the cursor (then the cursor moves past them). */
+  private same(c: Cursor, from: number, to: number): boolean {
+    let p = c.pos;
+    if (p + to - from > c.end) return false;
+    const line = c.view;
+    const offset = c.offset;
+    const mine = this.view;
+    let q = from;
+    for (; q + 4 <= to; q += 4, p += 4) if (line.getInt32(offset + p, true) !== mine.getInt32(q, true)) return false;
+    const buf = c.buf;
+    const bytes = this.bytes;
+    for (; q < to; q++, p++) if (buf[p] !== bytes[q]) return false;
+    c.pos = p;
+    return true;
+  }
+}
+
+/** Templates kept per event name and shape. */
+const TEMPLATES = 4;
+/** Past this many lines that no template matched, templates stay off for a name unless they match at least as often. */
+const TEMPLATE_TRIAL = 256;
+
+/** The templates of one event name and shape, the most recently matched first. */
+class Templates {
+  readonly list: Template[] = [];
+  hits = 0;
+  misses = 0;
+  on = true;
+
+  hit(i: number): void {
+    this.hits++;
+    if (i > 0) [this.list[0], this.list[i]] = [this.list[i], this.list[0]];
+  }
+
+  miss(): void {
+    if (++this.misses > TEMPLATE_TRIAL && this.misses > this.hits) this.on = false;
+  }
+
+  /** A template of the line just scanned: in place of the one matched least recently when full. */
+  add(t: Template): void {
+    if (this.list.length < TEMPLATES) this.list.push(t);
+    else this.list[TEMPLATES - 1] = t;
+  }
+}
+
 const isNull = (c: Cursor): boolean => c.at(0x6e) && c.literal(NULL);
 const ANY: Rule = (c, depth) => c.value(depth);
 const STRING: Rule = (c) => isNull(c) || (c.at(QUOTE) && c.string());
@@ -426,7 +577,7 @@ const RFC3339: Rule = (c) => {
 /** An object whose known keys follow their rules (each at most once); other keys may hold anything. */
 function object(keys: readonly string[], rules: readonly Rule[], nullable = true): Rule {
   const order = new KeyOrder(new KeyTable(keys));
-  return (c, depth, ev) => {
+  return structural((c, depth, ev) => {
     if (nullable && isNull(c)) return true;
     if (!c.at(0x7b) || depth > MAX_DEPTH) return false;
     c.pos++;
@@ -436,24 +587,25 @@ function object(keys: readonly string[], rules: readonly Rule[], nullable = true
       if (k === END) return true;
       if (k === FAULT || k === ESCAPED_KEY) return false;
       if (k === UNKNOWN_KEY) {
-        if (!c.value(depth + 1)) return false;
+        if (!(c.rec ? leaf(c, ANY, depth + 1, ev) : c.value(depth + 1))) return false;
         continue;
       }
       if (seen & (1 << k)) return false; // a repeated key: JSON.parse keeps the last, the notes here the first
       seen |= 1 << k;
-      if (!rules[k](c, depth + 1, ev)) return false;
+      const rule = rules[k];
+      if (!(c.rec && !STRUCTURAL.has(rule) ? leaf(c, rule, depth + 1, ev) : rule(c, depth + 1, ev))) return false;
     }
-  };
+  });
 }
 
 /** object(), noting that it was there (not null). */
 function seenObject(note: (ev: ScannedEvent) => void, keys: readonly string[], rules: readonly Rule[]): Rule {
   const inner = object(keys, rules);
-  return (c, depth, ev) => {
+  return structural((c, depth, ev) => {
     if (isNull(c)) return true;
     note(ev);
     return inner(c, depth, ev);
-  };
+  });
 }
 
 /** A string rule that also hands where the value lies to `note` (the string is built only if read). */
@@ -519,9 +671,23 @@ const K_BYTES = 12;
  * decoder checks closely) are decoded now, with the decoder's own code.
  */
 function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number, legacy: boolean): boolean {
+  const rec = c.rec;
+  if (rec === undefined) return argument(c, depth, ev, index, legacy, undefined);
+  c.rec = undefined; // what the argument's values hold is not recorded: they are its holes
+  try {
+    return argument(c, depth, ev, index, legacy, rec);
+  } finally {
+    c.rec = rec;
+  }
+}
+
+/** argumentItem(), recording into `rec` (learning a template) the values' holes, or the whole argument as one unless it is only checked. */
+function argument(c: Cursor, depth: number, ev: ScannedEvent, index: number, legacy: boolean, rec: number[] | undefined): boolean {
   if (!c.at(0x7b) || depth > MAX_DEPTH) return false;
   const itemStart = c.pos;
   c.pos++;
+  const holes = rec?.length ?? 0;
+  let valueAt = 0;
   let name: string | undefined;
   let seen = 0;
   let kinds = 0; // keys besides name (and type, for legacy)
@@ -539,6 +705,7 @@ function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number,
       if (seen & (1 << k)) return false;
       seen |= 1 << k;
     }
+    valueAt = c.pos;
     if (k === K_NAME) {
       if (!c.at(QUOTE) || !c.string()) return false;
       // Only the noted arguments' names become strings.
@@ -549,6 +716,7 @@ function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number,
     if (k === UNKNOWN_KEY || k === K_TYPE) {
       if (!c.value(depth + 1)) return false;
       if (!legacy) kinds++; // an opaque kind, or a key the decoder ignores
+      rec?.push(valueAt, c.pos, holeId(ANY), depth + 1, 0);
       continue;
     }
     kinds++;
@@ -568,6 +736,7 @@ function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number,
         nullValue = c.at(0x6e);
         if (!c.value(depth + 1)) return false;
       }
+      rec?.push(valueAt, c.pos, holeId(ITEM_VALUE), depth + 1, legacy ? 1 : 0);
       continue;
     }
     if (k === K_STR_ARRAY) {
@@ -578,6 +747,7 @@ function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number,
       arrayStart = ev.itemArrayStart;
       strings = 1;
       sawStrArray = true;
+      rec?.push(valueAt, c.pos, holeId(ITEM_STR_ARRAY), depth + 1, 0);
       continue;
     }
     if (k === K_SOCKADDR) {
@@ -586,13 +756,15 @@ function argumentItem(c: Cursor, depth: number, ev: ScannedEvent, index: number,
       if (!c.at(0x7b) || !c.anyObject(depth + 1)) return false;
       continue;
     }
-    const ok = k === K_INT32 || k === K_U_INT32 ? c.number() === INTEGER
-      : k === K_STR || k === K_BYTES ? c.at(QUOTE) && c.string()
-      : k === K_BOOL ? c.literal(TRUE) || c.literal(FALSE)
-      : int64Text(c); // int64, u_int64, pointer
-    if (!ok) return false;
+    const hole = k === K_INT32 || k === K_U_INT32 ? ITEM_INT : k === K_STR || k === K_BYTES ? ITEM_STR : k === K_BOOL ? ITEM_BOOL : ITEM_INT64; // int64, u_int64, pointer
+    if (!hole(c, depth + 1, ev, 0)) return false;
+    rec?.push(valueAt, c.pos, holeId(hole), depth + 1, 0);
   }
   if (name === undefined) return false;
+  if (rec && (name !== OTHER_ARGUMENT || hard)) {
+    rec.length = holes;
+    rec.push(itemStart, c.pos, holeId(ITEM), depth, index * 2 + (legacy ? 1 : 0));
+  }
   if (name === 'env' && ev.name === 'sched_process_exec') {
     // A string array or nothing (legacy: no value or null; current: one str_array, or a generic
     // "value" array or null); anything else is the full decoder's to judge.
@@ -661,7 +833,7 @@ function int64Text(c: Cursor): boolean {
 }
 
 function argumentList(legacy: boolean): Rule {
-  return (c, depth, ev) => {
+  return structural((c, depth, ev) => {
     if (isNull(c)) return true;
     if (!c.at(0x5b) || depth > MAX_DEPTH) return false;
     c.pos++;
@@ -670,8 +842,26 @@ function argumentList(legacy: boolean): Rule {
       if (m !== MEMBER) return m === DONE;
       if (!argumentItem(c, depth + 1, ev, i, legacy)) return false;
     }
-  };
+  });
 }
+
+/** An argument as a template's hole: arg = its index * 2, + 1 when legacy. */
+const ITEM: Hole = (c, depth, ev, arg) => argumentItem(c, depth, ev, arg >> 1, (arg & 1) === 1);
+
+// An argument that is only checked (not env, remote_addr or container_id, no object value) keeps its
+// keys and name in a template, its values as holes: each hole accepts what the argument's loop accepts
+// for its key, but no object (that would make the argument one the loop decodes).
+const ITEM_VALUE: Hole = (c, depth, _ev, legacy) => {
+  if (c.at(0x7b)) return false;
+  if (!c.at(0x5b)) return c.value(depth);
+  const strings = c.stringArray(depth);
+  return strings !== BAD && (legacy === 1 || strings === 1);
+};
+const ITEM_STR_ARRAY: Hole = (c, depth, ev) => c.at(0x7b) && STR_ARRAY_OBJECT(c, depth, ev);
+const ITEM_INT: Hole = (c) => c.number() === INTEGER;
+const ITEM_STR: Hole = (c) => c.at(QUOTE) && c.string();
+const ITEM_BOOL: Hole = (c) => c.literal(TRUE) || c.literal(FALSE);
+const ITEM_INT64: Hole = (c) => int64Text(c);
 
 // ---- legacy trace.Event ------------------------------------------------------
 
@@ -711,7 +901,18 @@ function allDigits(c: Cursor): boolean {
 const UINT: Rule = (c, depth, ev) => (c.at(0x7b) ? UINT_WRAPPER(c, depth, ev) : NUMBER(c, depth, ev));
 const UINT_WRAPPER: Rule = object(['value'], [NUMBER], false);
 
-const PROCESS: Rule = (c, depth, ev) => PROCESS_OBJECT(c, depth, ev);
+const PROCESS: Rule = structural((c, depth, ev) => PROCESS_OBJECT(c, depth, ev));
+/** Only an array is read, else any value: not an array, the whole rule is a template's hole (an array in its place takes the other way). */
+const ANCESTORS: Rule = structural((c, depth, ev) => {
+  if (!c.at(0x5b)) return c.rec ? leaf(c, ANCESTORS, depth, ev) : c.value(depth);
+  if (depth > MAX_DEPTH) return false;
+  c.pos++;
+  for (let first = true; ; first = false) {
+    const m = c.nextElement(first);
+    if (m !== MEMBER) return m === DONE;
+    if (!c.at(0x7b) || !PROCESS(c, depth + 1, ev)) return false;
+  }
+});
 const PROCESS_OBJECT: Rule = object(
   ['unique_id', 'host_pid', 'pid', 'executable', 'real_user', 'thread', 'ancestors'],
   [
@@ -722,16 +923,7 @@ const PROCESS_OBJECT: Rule = object(
       ['start_time', 'name', 'unique_id', 'host_tid', 'tid', 'syscall', 'compat', 'user_stack_trace'],
       [RFC3339, STRING, UINT, UINT, UINT, STRING, BOOL, ANY_OBJECT],
     ),
-    (c, depth, ev) => {
-      if (!c.at(0x5b)) return c.value(depth); // only an array is read
-      if (depth > MAX_DEPTH) return false;
-      c.pos++;
-      for (let first = true; ; first = false) {
-        const m = c.nextElement(first);
-        if (m !== MEMBER) return m === DONE;
-        if (!c.at(0x7b) || !PROCESS(c, depth + 1, ev)) return false;
-      }
-    },
+    ANCESTORS,
   ],
 );
 
@@ -1060,24 +1252,65 @@ function startsWithBytes(buf: Buffer, from: number, to: number, prefix: Buffer):
 /** Scans lines the prefilter found in Tracee's layout; one per replay (its cursor is reused line after line). */
 export class TraceeLineScanner {
   private readonly cursor = new Cursor();
+  private readonly templates = { current: new Map<string, Templates>(), legacy: new Map<string, Templates>() };
+  /** Lines a template matched (tests and benchmarks read it). */
+  templateMatches = 0;
 
   /**
    * deferNotedItems: the first remote_addr and container_id items are checked as JSON and noted,
    * and left to the event's decodeNotedItems() to decode (replay's second thread: the thread
    * that dispatches decodes them once, instead of both threads each decoding them).
+   * templates: false = every line walked by the rules (the way to measure what templates buy, and to test them).
    */
-  constructor(private readonly options: { deferNotedItems?: boolean } = {}) {}
+  constructor(private readonly options: { deferNotedItems?: boolean; templates?: boolean } = {}) {}
 
   /** The event of buf[start, end), or undefined: decode the line in full instead. */
   scan(buf: Buffer, start: number, end: number, name: string, shape: JsonShape): ScannedEvent | undefined {
     const c = this.cursor;
+    let templates: Templates | undefined;
+    if (this.options.templates !== false) {
+      const byName = this.templates[shape];
+      templates = byName.get(name);
+      if (templates === undefined) byName.set(name, (templates = new Templates()));
+      if (templates.on) {
+        const list = templates.list;
+        for (let i = 0; i < list.length; i++) {
+          c.use(buf, start, end);
+          const ev = this.event(name, shape, buf, start, end);
+          if (list[i].match(c, ev) && this.complete(ev)) {
+            templates.hit(i);
+            this.templateMatches++;
+            return ev;
+          }
+        }
+        templates.miss();
+      }
+    }
     c.use(buf, start, end);
+    const ev = this.event(name, shape, buf, start, end);
+    const rec: number[] | undefined = templates?.on ? [] : undefined;
+    c.rec = rec;
+    let ok: boolean;
+    try {
+      ok = (shape === 'legacy' ? LEGACY_EVENT : CURRENT_EVENT)(c, 1, ev);
+    } finally {
+      c.rec = undefined;
+    }
+    if (!ok) return undefined;
+    c.ws();
+    if (c.pos !== end || !this.complete(ev)) return undefined;
+    if (rec) templates!.add(Template.of(buf, start, end, rec, ev));
+    return ev;
+  }
+
+  private event(name: string, shape: JsonShape, buf: Buffer, start: number, end: number): ScannedEvent {
     const ev = new ScannedEvent(name, shape, buf, start, end);
     ev.deferNotedItems = this.options.deferNotedItems === true;
-    if (!(shape === 'legacy' ? LEGACY_EVENT : CURRENT_EVENT)(c, 1, ev)) return undefined;
-    c.ws();
-    if (c.pos !== end) return undefined;
-    if (!ev.nameSeen || (shape === 'legacy' && !ev.timestampSeen)) return undefined;
     return ev;
+  }
+
+  /** The name was there, and a legacy line's timestamp. */
+  private complete(ev: ScannedEvent): boolean {
+    return ev.nameSeen && (ev.shape !== 'legacy' || ev.timestampSeen);
   }
 }

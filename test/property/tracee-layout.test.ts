@@ -32,7 +32,8 @@ function check(line: Buffer, pad = 3): Outcome {
   const prefilter = new Prefilter(SELECTED_NAMES);
   if (prefilter.skip(buf, start, end)) return 'skipped';
   if (prefilter.layoutName === undefined) return 'other layout';
-  const scanned = new TraceeLineScanner().scan(buf, start, end, prefilter.layoutName, prefilter.layoutShape);
+  const scanned = new TraceeLineScanner({ templates: false }).scan(buf, start, end, prefilter.layoutName, prefilter.layoutShape);
+  sameAsTemplated(scanned, buf, start, end, prefilter.layoutName, prefilter.layoutShape, false);
   let full: DecodedLine | undefined;
   try {
     full = decodeJsonLine(line.toString('utf8'));
@@ -43,7 +44,8 @@ function check(line: Buffer, pad = 3): Outcome {
   // As the scan-ahead thread hands a line over: scanned there without decoding its noted items,
   // rebuilt from its notes here (in other memory), the items decoded here. Declined as often.
   let handedOver: ScannedEvent | undefined;
-  const deferred = new TraceeLineScanner({ deferNotedItems: true }).scan(buf, start, end, prefilter.layoutName, prefilter.layoutShape);
+  const deferred = new TraceeLineScanner({ deferNotedItems: true, templates: false }).scan(buf, start, end, prefilter.layoutName, prefilter.layoutShape);
+  sameAsTemplated(deferred, buf, start, end, prefilter.layoutName, prefilter.layoutShape, true);
   if (deferred) {
     const notes = new Int32Array(NOTES + 2);
     deferred.writeNotes(notes, 2);
@@ -56,6 +58,32 @@ function check(line: Buffer, pad = 3): Outcome {
   checkAnswers(handedOver!, full!, text);
   checkAnswers(scanned, full!, text);
   return 'scanned';
+}
+
+/**
+ * Scanners kept for the whole run, as replay keeps one: each line is also matched against the
+ * templates learned from the lines before it (all the lines, mutations and edits of every test here),
+ * and must give exactly what the rules alone give: declined alike, the same notes, the same items.
+ */
+const TEMPLATED = { plain: new TraceeLineScanner(), deferred: new TraceeLineScanner({ deferNotedItems: true }) };
+let templateMatches = 0;
+
+function sameAsTemplated(alone: ScannedEvent | undefined, buf: Buffer, start: number, end: number, name: string, shape: 'current' | 'legacy', deferred: boolean): void {
+  const scanner = deferred ? TEMPLATED.deferred : TEMPLATED.plain;
+  const before = scanner.templateMatches;
+  const templated = scanner.scan(buf, start, end, name, shape);
+  templateMatches += scanner.templateMatches - before;
+  const text = buf.toString('utf8', start, end);
+  expect(templated !== undefined, `${alone ? 'scanned' : 'declined'} by the rules, ${templated ? 'scanned' : 'declined'} with templates: ${text}`).to.equal(alone !== undefined);
+  if (!alone || !templated) return;
+  const notes = (ev: ScannedEvent) => {
+    const out = new Int32Array(NOTES);
+    ev.writeNotes(out, 0);
+    return [...out];
+  };
+  expect(notes(templated), `notes with templates: ${text}`).to.deep.equal(notes(alone));
+  expect(templated.remoteAddr, text).to.deep.equal(alone.remoteAddr);
+  expect(templated.containerIdArgument, text).to.deep.equal(alone.containerIdArgument);
 }
 
 function checkAnswers(scanned: ScannedEvent, full: DecodedLine, text: string): void {
@@ -231,6 +259,11 @@ describe('property: the Tracee-layout line scanner', () => {
       }),
       runs(3000),
     );
+  });
+
+  it('lines matched against templates of earlier lines (every check above also scans with templates): many, and each exact', () => {
+    // Every line of the tests above was held to the rules alone; this only makes sure the templates were used.
+    expect(templateMatches).to.be.greaterThan(1000);
   });
 
   it('declines what it does not read as Tracee writes it', () => {
