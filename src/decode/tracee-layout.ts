@@ -790,8 +790,7 @@ function argument(c: Cursor, depth: number, ev: ScannedEvent, index: number, leg
   }
   let decoded: EventValue;
   try {
-    const item = JSON.parse(c.buf.toString('utf8', itemStart, c.pos)) as unknown;
-    decoded = legacy ? legacyArg(item, index, ev.name) : dataValue(item, `data[${index}]`, ev.name);
+    decoded = eager ? decodedItem(c.buf, itemStart, c.pos, index, legacy ? 'legacy' : 'current', ev.name) : decodeItem(c.buf.toString('utf8', itemStart, c.pos), index, legacy ? 'legacy' : 'current', ev.name);
   } catch (e) {
     if (e instanceof DecodeError) return false;
     throw e;
@@ -1085,8 +1084,7 @@ export class ScannedEvent implements Event, LazyReads {
   private itemValue(item: ArgumentItem | undefined): EventValue | undefined {
     if (item === undefined) return undefined;
     const [from, to, index] = item;
-    const parsed = JSON.parse(this.buf.toString('utf8', from, to)) as unknown;
-    return this.shape === 'legacy' ? legacyArg(parsed, index, this.name) : dataValue(parsed, `data[${index}]`, this.name);
+    return decodedItem(this.buf, from, to, index, this.shape, this.name);
   }
 
   /** What the scan noted, as NOTES integers from out[at]: the event again, elsewhere, by fromNotes (decoded values excepted: decodeNotedItems decodes them there). */
@@ -1190,6 +1188,73 @@ export class ScannedEvent implements Event, LazyReads {
     }
     return out;
   }
+}
+
+/** An argument's item decoded from its text, as the full decoder decodes it (DecodeError when it would refuse it). */
+function decodeItem(text: string, index: number, shape: JsonShape, eventName: string): EventValue {
+  const parsed = JSON.parse(text) as unknown;
+  return shape === 'legacy' ? legacyArg(parsed, index, eventName) : dataValue(parsed, `data[${index}]`, eventName);
+}
+
+/**
+ * remote_addr and container_id items decoded, by their text: a host's connects go to a few
+ * destinations (its DNS server, the API server) again and again, and a copy of a value decoded
+ * before costs a tenth of decoding it. Only values of plain fields are kept (a sockaddr, a string):
+ * each event gets its own copy, so a signature that changes one changes no other event's.
+ */
+class DecodedItems {
+  /** Items decoded lately, and in the generation before (kept while they are still read: a cheap least-recently-used). */
+  private recent = new Map<string, EventValue>();
+  private older = new Map<string, EventValue>();
+
+  get(text: string): EventValue | undefined {
+    const v = this.recent.get(text);
+    if (v !== undefined) return v;
+    const old = this.older.get(text);
+    if (old !== undefined) this.set(text, old);
+    return old;
+  }
+
+  set(text: string, v: EventValue): void {
+    if (this.recent.size >= DECODED_ITEMS_KEPT) {
+      this.older = this.recent;
+      this.recent = new Map();
+    }
+    this.recent.set(text, v);
+  }
+}
+const DECODED_ITEMS = { current: new DecodedItems(), legacy: new DecodedItems() };
+/** Items a generation keeps (two generations per shape: at most about 2 MB). */
+const DECODED_ITEMS_KEPT = 4096;
+
+function decodedItem(buf: Buffer, from: number, to: number, index: number, shape: JsonShape, eventName: string): EventValue {
+  const text = buf.toString('utf8', from, to);
+  const kept = DECODED_ITEMS[shape];
+  const seen = kept.get(text);
+  if (seen !== undefined) return copyOfPlain(seen);
+  const value = decodeItem(text, index, shape, eventName); // the index and event name only word its errors: those are never kept
+  if (isPlain(value)) kept.set(text, copyOfPlain(value));
+  return value;
+}
+
+/** A value whose fields are primitives, or a sockaddr (an object of primitives). */
+function isPlain(v: EventValue): boolean {
+  for (const k in v) {
+    const x = (v as unknown as Record<string, unknown>)[k];
+    if (x === null || typeof x !== 'object') continue;
+    if (k !== 'sockaddr') return false;
+    for (const f in x) {
+      const y = (x as Record<string, unknown>)[f];
+      if (y !== null && typeof y === 'object') return false;
+    }
+  }
+  return true;
+}
+
+function copyOfPlain(v: EventValue): EventValue {
+  const out = { ...v };
+  if (v.sockaddr) out.sockaddr = { ...v.sockaddr };
+  return out;
 }
 
 /** An argument's item in the line: [start, end) and its index in the arguments. */
