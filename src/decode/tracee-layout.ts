@@ -1074,7 +1074,7 @@ export class ScannedEvent implements Event, LazyReads {
   private textAt(at: TextAt | undefined): string {
     if (at === undefined) return '';
     const from = at < 0 ? -at : at;
-    const c = new Cursor();
+    const c = READER;
     c.use(this.buf, from - 1, this.end);
     c.string();
     return c.text();
@@ -1190,6 +1190,12 @@ export class ScannedEvent implements Event, LazyReads {
   }
 }
 
+/**
+ * The cursor events read their strings again with after the scan (one per thread: a reading never
+ * calls another): a new one each time made views of the whole chunk's memory for every container id read.
+ */
+const READER = new Cursor();
+
 /** An argument's item decoded from its text, as the full decoder decodes it (DecodeError when it would refuse it). */
 function decodeItem(text: string, index: number, shape: JsonShape, eventName: string): EventValue {
   const parsed = JSON.parse(text) as unknown;
@@ -1275,7 +1281,7 @@ function readItem(notes: Int32Array, at: number): ArgumentItem | undefined {
 
 /** summarizeStrings of the JSON array of strings in buf[from, to), building only the strings it returns. */
 function summarizeRange(buf: Buffer, from: number, to: number, prefix: string | undefined): StringArraySummary {
-  const c = new Cursor();
+  const c = READER;
   c.use(buf, from + 1, to);
   const asciiPrefix = prefix !== undefined && Buffer.byteLength(prefix) === prefix.length ? Buffer.from(prefix) : undefined;
   const out: StringArraySummary = { length: 0, nulTerminatedBytes: 0, last: undefined, withPrefix: [] };
