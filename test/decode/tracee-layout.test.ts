@@ -33,6 +33,22 @@ describe('TraceeLineScanner', () => {
     expect(scan(scanner, wrongKind)).to.equal(undefined);
   });
 
+  it('stops trying templates for a name whose lines do not repeat their layout, and scans them by the rules', () => {
+    const scanner = new TraceeLineScanner();
+    const unique = (i: number) => curConnect.replace('"workload":{', `"workload":{"x${i}":1,`);
+    for (let i = 0; i < 400; i++) expect(scan(scanner, unique(i)), `line ${i}`).to.not.equal(undefined);
+    expect(scanner.templateMatches).to.equal(0);
+    // Off now: the same layout twice is scanned by the rules, not matched.
+    scan(scanner, unique(1000));
+    expect(scan(scanner, unique(1000))).to.not.equal(undefined);
+    expect(scanner.templateMatches).to.equal(0);
+    // Another name still learns and matches.
+    const exec = curConnect.replace('"security_socket_connect"', '"sched_process_exec"');
+    const buf = Buffer.from(exec);
+    for (let i = 0; i < 2; i++) expect(scanner.scan(buf, 0, buf.length, 'sched_process_exec', 'current')).to.not.equal(undefined);
+    expect(scanner.templateMatches).to.equal(1);
+  });
+
   it('gives each event its own copy of a remote_addr decoded before: changing one changes no other', () => {
     for (const [line, shape] of [[curConnect, 'current'], [legConnect, 'legacy']] as const) {
       const scanner = new TraceeLineScanner({ deferNotedItems: true });
