@@ -7,6 +7,62 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9
 
 /** "2026-03-02T10:15:30.123456789Z" (Go RFC3339Nano) -> Timestamp; undefined if not that form. */
 export function parseRfc3339(text: string): Timestamp | undefined {
+  return utcRfc3339(text) ?? parseRfc3339Any(text);
+}
+
+/**
+ * The form Tracee prints (UTC, a year from 1000, every field in its range) read digit by digit,
+ * the day counted from the civil date; undefined for any other text, which parseRfc3339Any reads
+ * (also when it refuses it). Every current event decoded in full has two timestamps or more (a
+ * finding's trigger among them): in-process, on 99,948 of Tracee's timestamps, 71-100 against
+ * 383-469 ns a call; the full decode of the realistic mix's selected lines took 0.908-0.909 of the time.
+ */
+function utcRfc3339(text: string): Timestamp | undefined {
+  const n = text.length;
+  if (n < 20 || n > 30) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || (text.charCodeAt(10) | 0x20) !== 0x74 || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return undefined;
+  if ((text.charCodeAt(n - 1) | 0x20) !== 0x7a) return undefined;
+  let nanos = 0;
+  if (n > 20) {
+    const fraction = n - 21; // between the '.' and the 'Z'
+    if (text.charCodeAt(19) !== 0x2e || fraction < 1 || fraction > 9) return undefined;
+    nanos = digits(text, 20, fraction);
+    if (nanos < 0) return undefined;
+    for (let i = fraction; i < 9; i++) nanos *= 10;
+  }
+  return { seconds: daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second, nanos };
+}
+
+/** The number text[at, at + count) spells in decimal digits, or -1. */
+function digits(text: string, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (year >= 0), as Date.UTC counts them. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
+}
+
+/** parseRfc3339 of any text its grammar takes: offsets, out-of-range fields as Date.UTC counts them. */
+export function parseRfc3339Any(text: string): Timestamp | undefined {
   const m = RFC3339.exec(text);
   if (!m) return undefined;
   const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { formatRfc3339Nano, isRfc3339, parseRfc3339 } from '../../src/model/time.js';
+import { formatRfc3339Nano, isRfc3339, parseRfc3339, parseRfc3339Any } from '../../src/model/time.js';
 import { runs } from '../property/support.js';
 
 const accepts = (text: string): boolean => {
@@ -27,6 +27,24 @@ describe('isRfc3339 (the replay scanner timestamp check)', () => {
         expect(accepts(text), text).to.equal(parseRfc3339(text) !== undefined);
       }),
       runs(5000),
+    );
+  });
+});
+
+describe('parseRfc3339', () => {
+  it('reads every text exactly as its general path does (the form Tracee prints is read digit by digit)', () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((v) => String(v).padStart(2, '0'));
+    const stamp = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), two(99), two(99), two(99), two(99), two(99), fc.stringMatching(/^(\.\d{0,10})?$/), fc.constantFrom('Z', 'z', '+01:00', '-23:59', '', 'ZZ'), fc.constantFrom('T', 't', ' '))
+      .map(([y, mo, d, h, mi, s, frac, zone, t]) => `${String(y).padStart(4, '0')}-${mo}-${d}${t}${h}:${mi}:${s}${frac}${zone}`);
+    const edited = fc.tuple(stamp, fc.nat(40), fc.string({ maxLength: 2 })).map(([t, at, s]) => t.slice(0, at % (t.length + 1)) + s + t.slice((at % (t.length + 1)) + 1));
+    const edges = ['1000-01-01T00:00:00Z', '0999-12-31T23:59:59Z', '1970-01-01T00:00:00.000000001Z', '2000-02-29T12:00:00Z', '1900-02-29T00:00:00Z', '2023-02-31T00:00:00Z', '9999-12-31T23:59:59.999999999z', '2024-12-31T24:00:00Z', '2024-12-31T23:60:00Z', '2024-13-01T00:00:00Z'];
+    for (const text of edges) expect(parseRfc3339(text), text).to.deep.equal(parseRfc3339Any(text));
+    fc.assert(
+      fc.property(fc.oneof(stamp, edited), (text) => {
+        expect(parseRfc3339(text), text).to.deep.equal(parseRfc3339Any(text));
+      }),
+      runs(20000),
     );
   });
 });
