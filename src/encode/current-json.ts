@@ -1,6 +1,6 @@
 // Event -> the JSON line Tracee main prints (`--output json`): its key order,
 // its presence rules (what is omitted when empty) and its value encodings.
-import type { DetectedFrom, Event, EventValue, Process, SockAddr, Threat, Timestamp, Workload } from '../model/event.js';
+import { type DetectedFrom, type Event, type EventValue, isFrozenThreat, type Process, type SockAddr, type Threat, type Timestamp, type Workload } from '../model/event.js';
 import { formatRfc3339Nano } from '../model/time.js';
 import { rawNumber, writeJson } from './raw-json.js';
 
@@ -14,9 +14,25 @@ export function currentJson(event: Event): string {
   const w = event.workload && workload(event.workload);
   if (w) out.workload = w;
   if (event.data.length > 0) out.data = event.data.map(value);
-  if (event.threat) out.threat = threat(event.threat);
-  if (event.detected_from) out.detected_from = detectedFrom(event.detected_from);
-  return writeJson(out);
+  const t = event.threat && frozenThreatJson(event.threat);
+  if (t === undefined) {
+    if (event.threat) out.threat = threat(event.threat);
+    if (event.detected_from) out.detected_from = detectedFrom(event.detected_from);
+    return writeJson(out);
+  }
+  // The threat's text written once: its keys come after data and before detected_from.
+  const head = writeJson(out);
+  const from = event.detected_from ? `,"detected_from":${writeJson(detectedFrom(event.detected_from))}` : '';
+  return `${head.slice(0, -1)},"threat":${t}${from}}`;
+}
+
+/** The JSON of frozen threats (findings share one per signature and severity: see findingBuilder). */
+const THREAT_JSON = new WeakMap<Threat, string>();
+
+function frozenThreatJson(t: Threat): string | undefined {
+  let text = THREAT_JSON.get(t);
+  if (text === undefined && isFrozenThreat(t)) THREAT_JSON.set(t, (text = writeJson(threat(t))));
+  return text;
 }
 
 function ts(t: Timestamp | undefined): string | undefined {

@@ -5,7 +5,8 @@ import { decodeJsonLine } from '../../src/decode/json.js';
 import { LegacySource, legacySourceOf } from '../../src/decode/legacy.js';
 import { currentJson } from '../../src/encode/current-json.js';
 import { formatFinding } from '../../src/encode/findings.js';
-import type { Event } from '../../src/model/event.js';
+import { type Event, freezeThreat, type Threat } from '../../src/model/event.js';
+import { threatOf } from '../../src/host/finding.js';
 import { SignatureHost } from '../../src/host/host.js';
 import { metadata } from '../../signatures/k8s_api_connection.js';
 import { trc1013 } from '../support/run.js';
@@ -95,6 +96,21 @@ describe('finding output shapes', () => {
     expect(formatFinding(finding, metadata, 'legacy')).to.match(/^\{"timestamp":1763629200187654399,/);
     expect(formatFinding(finding, metadata, 'rules')).to.contain('"Context":{"timestamp":1763629200187654399,');
     expect(JSON.parse(formatFinding(finding, metadata, 'json')).timestamp).to.equal('2025-11-20T09:00:00.187654399Z');
+  });
+
+  it('current JSON: a frozen threat written once says what the threat says, each its own', () => {
+    const [finding] = findingsOf([curExec, curConnect]);
+    const open = (t: Threat): Threat => JSON.parse(JSON.stringify(t)) as Threat; // an equal threat, not frozen
+    const low = freezeThreat(threatOf(metadata, 1));
+    const high = freezeThreat(threatOf({ ...metadata, description: 'another "quoted" one' }, 3));
+    for (const threat of [low, high, low, high]) {
+      const text = currentJson({ ...finding, threat });
+      expect(text).to.equal(currentJson({ ...finding, threat: open(threat) }));
+      expect(JSON.parse(text).threat.severity).to.equal(threat.severity);
+    }
+    // Where the threat goes: after data, before detected_from (and last without it).
+    expect(Object.keys(JSON.parse(currentJson({ ...finding, threat: low })))).to.deep.equal(Object.keys(JSON.parse(curDetection)));
+    expect(currentJson({ ...finding, threat: low, detected_from: undefined })).to.equal(currentJson({ ...finding, threat: open(low), detected_from: undefined }));
   });
 });
 
