@@ -1,6 +1,6 @@
 // Event -> the JSON line Tracee main prints (`--output json`): its key order,
 // its presence rules (what is omitted when empty) and its value encodings.
-import { type DetectedFrom, type Event, type EventValue, isFrozenThreat, type Process, type SockAddr, type Threat, type Timestamp, type Workload } from '../model/event.js';
+import { type DetectedFrom, type Event, type EventValue, perFrozenThreat, type Process, type SockAddr, type Threat, type Timestamp, type Workload } from '../model/event.js';
 import { formatRfc3339Nano } from '../model/time.js';
 import { rawNumber, writeJson } from './raw-json.js';
 
@@ -26,14 +26,8 @@ export function currentJson(event: Event): string {
   return `${head.slice(0, -1)},"threat":${t}${from}}`;
 }
 
-/** The JSON of frozen threats (findings share one per signature and severity: see findingBuilder). */
-const THREAT_JSON = new WeakMap<Threat, string>();
-
-function frozenThreatJson(t: Threat): string | undefined {
-  let text = THREAT_JSON.get(t);
-  if (text === undefined && isFrozenThreat(t)) THREAT_JSON.set(t, (text = writeJson(threat(t))));
-  return text;
-}
+/** The JSON of a frozen threat, written once. */
+const frozenThreatJson = perFrozenThreat((t) => writeJson(threat(t)));
 
 function ts(t: Timestamp | undefined): string | undefined {
   return t && (t.seconds !== 0 || t.nanos !== 0) ? formatRfc3339Nano(t) : undefined;

@@ -109,6 +109,19 @@ export function isFrozenThreat(t: Threat): boolean {
   return Object.isFrozen(t) && Object.isFrozen(t.properties) && (m === undefined || (Object.isFrozen(m) && Object.isFrozen(m.tactic) && Object.isFrozen(m.technique)));
 }
 
+/**
+ * `encode` kept per frozen threat (findings share one per signature and severity: see findingBuilder):
+ * the function answers a frozen threat's encoding, made once, and undefined for any other threat.
+ */
+export function perFrozenThreat<T>(encode: (t: Threat) => T): (t: Threat) => T | undefined {
+  const kept = new WeakMap<Threat, T>();
+  return (t) => {
+    let encoded = kept.get(t);
+    if (encoded === undefined && isFrozenThreat(t)) kept.set(t, (encoded = encode(t)));
+    return encoded;
+  };
+}
+
 export interface DetectedFrom {
   id: number;
   name: string;

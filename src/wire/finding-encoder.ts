@@ -12,7 +12,7 @@
 //    and integers, written directly; any other kind of value, and any part not
 //    available as bytes, goes through protobufjs.
 import type * as protobuf from 'protobufjs';
-import { type DetectedFrom, type Event, type EventValue, isFrozenThreat, type Threat } from '../model/event.js';
+import { type DetectedFrom, type Event, type EventValue, perFrozenThreat, type Threat } from '../model/event.js';
 import { protoDetectedFromObject, protoValue, protoWorkloadObject } from './event-encoder.js';
 import { WireEvent, WireWorkload } from './lazy-reader.js';
 import { protoType } from './proto.js';
@@ -177,17 +177,12 @@ function sameThreat(a: Threat, b: Threat): boolean {
   return true;
 }
 
-/** Bytes of frozen threats (findingBuilder shares one per signature), by the object: no comparison per finding. */
-const sharedThreats = new WeakMap<Threat, Uint8Array>();
+/** Bytes of frozen threats, by the object: no comparison per finding. */
+const frozenThreatBytes = perFrozenThreat((t) => viaProtobufjs(schema().threat, t as unknown as Record<string, unknown>));
 
 function threatBytes(threat: Threat): Uint8Array {
-  const shared = sharedThreats.get(threat);
+  const shared = frozenThreatBytes(threat);
   if (shared) return shared;
-  if (isFrozenThreat(threat)) {
-    const bytes = viaProtobufjs(schema().threat, threat as unknown as Record<string, unknown>);
-    sharedThreats.set(threat, bytes);
-    return bytes;
-  }
   for (const known of threats) if (sameThreat(known.threat, threat)) return known.bytes;
   const bytes = viaProtobufjs(schema().threat, threat as unknown as Record<string, unknown>);
   if (threats.length >= MAX_THREATS) threats.shift();
