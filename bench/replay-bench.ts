@@ -119,6 +119,9 @@ async function main(): Promise<void> {
   ].join('\n');
   replaceSection(path.join(ROOT, 'bench', 'RESULTS.md'), 'Replay', text);
   process.stderr.write('wrote bench/RESULTS.md (Replay)\n');
+  // Kept for the next run, and in /dev/shm they hold memory until removed: say so, and how to free it.
+  const kept = fs.readdirSync(OUT).reduce((sum, f) => sum + fs.statSync(path.join(OUT, f)).size, 0);
+  process.stderr.write(`recordings kept for the next run: ${(kept / 1e9).toFixed(1)} GB in ${OUT}${OUT.startsWith('/dev/shm/') ? ' (memory)' : ''}; \`rm -r ${OUT}\` frees it\n`);
 }
 
 main().catch((e) => {
